@@ -1,0 +1,1 @@
+"""Pure business rules. Imports nothing but the standard library and itself."""

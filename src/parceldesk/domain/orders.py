@@ -1,0 +1,156 @@
+"""Stores, orders, order lines and shipments as the business sees them.
+
+These are plain value objects produced by importers and consumed by services; the
+database keeps its own table classes (``adapters/db/tables.py``) and repositories map
+between the two. Invariants are checked in ``__post_init__`` so that an object that
+exists is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from parceldesk.domain.errors import InvalidValue
+from parceldesk.domain.money import Money
+
+__all__ = [
+    "Address",
+    "Buyer",
+    "Order",
+    "OrderLine",
+    "Platform",
+    "ShipmentPlan",
+    "normalise_tracking_number",
+]
+
+#: Platforms whose exports we read; ``other`` covers a seller's own shop or ERP.
+Platform = str
+PLATFORMS: frozenset[str] = frozenset(
+    {"shopify", "shopee", "amazon", "tiktok", "lazada", "temu", "ebay", "aliexpress", "other"}
+)
+
+_TRACKING_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{4,39}$")
+
+
+def normalise_tracking_number(raw: str) -> str:
+    """Upper-case and strip spaces, so ``"1z 999 aa1"`` and ``"1Z999AA1"`` are one parcel."""
+    number = re.sub(r"\s+", "", raw).upper()
+    if not _TRACKING_RE.match(number):
+        raise InvalidValue(
+            f"not a tracking number: {raw!r} (expected 5-40 letters, digits or dashes)"
+        )
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2
+
+    def __post_init__(self) -> None:
+        if self.country and not re.fullmatch(r"[A-Z]{2}", self.country):
+            raise InvalidValue(f"country must be an ISO 3166 alpha-2 code, got {self.country!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Money | None
+    unit_cost: Money | None = None
+
+    def __post_init__(self) -> None:
+        if self.quantity <= 0:
+            raise InvalidValue(f"quantity must be positive, got {self.quantity}")
+        for label, money in (("unit price", self.unit_price), ("unit cost", self.unit_cost)):
+            if money is not None and money.amount < 0:
+                raise InvalidValue(f"{label} must not be negative, got {money}")
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentPlan:
+    """A parcel of an order as declared by an import (tracking may come later)."""
+
+    tracking_number: str
+    carrier: str = ""
+    channel: str = ""
+    service: str = ""
+    origin_country: str = ""
+    destination_country: str = ""
+    ship_date: date | None = None
+    promised_date: date | None = None
+    declared_value: Money | None = None
+    insured_value: Money | None = None
+    signature_required: bool = False
+
+    def __post_init__(self) -> None:
+        if self.ship_date and self.promised_date and self.promised_date < self.ship_date:
+            raise InvalidValue(
+                f"promised date {self.promised_date} is before ship date {self.ship_date}"
+            )
+        for label, money in (("declared", self.declared_value), ("insured", self.insured_value)):
+            if money is not None and money.amount < 0:
+                raise InvalidValue(f"{label} value must not be negative, got {money}")
+
+
+@dataclass(slots=True)
+class Order:
+    """One order of one store, with its lines and the parcels it was shipped in."""
+
+    store: str
+    platform: Platform
+    order_id: str
+    order_date: datetime | None
+    currency: str
+    buyer: Buyer = field(default_factory=Buyer)
+    ship_to: Address = field(default_factory=Address)
+    lines: list[OrderLine] = field(default_factory=list)
+    shipments: list[ShipmentPlan] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.order_id:
+            raise InvalidValue("order id is empty")
+        if self.platform not in PLATFORMS:
+            raise InvalidValue(
+                f"unknown platform {self.platform!r} (one of {', '.join(sorted(PLATFORMS))})"
+            )
+        if self.order_date is not None and self.order_date.tzinfo is None:
+            raise InvalidValue("order date must carry a timezone")
+
+    def add_line(self, line: OrderLine) -> None:
+        for money in (line.unit_price, line.unit_cost):
+            if money is not None and money.currency != self.currency:
+                raise InvalidValue(
+                    f"line currency {money.currency} differs from order currency {self.currency}"
+                )
+        self.lines.append(line)
+
+    def add_shipment(self, plan: ShipmentPlan) -> None:
+        """Add a parcel; the same tracking number twice is one parcel (later row wins)."""
+        self.shipments = [s for s in self.shipments if s.tracking_number != plan.tracking_number]
+        self.shipments.append(plan)
+
+    @property
+    def total(self) -> Money | None:
+        if not self.lines or any(line.unit_price is None for line in self.lines):
+            return None
+        amount = sum(
+            (line.unit_price.amount * line.quantity for line in self.lines if line.unit_price),
+            Decimal(0),
+        )
+        return Money(amount, self.currency)

@@ -1,0 +1,118 @@
+"""Tracking events and the state derived from them.
+
+A shipment's current status is *derived* from the set of its events, never taken from
+the last message received: providers resend whole histories, deliver out of order and
+repeat themselves. ``derive_state`` is a pure function of the event set, so any
+permutation or duplication of the same events gives the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from parceldesk.domain.errors import InvalidValue
+from parceldesk.domain.taxonomy import ExceptionReason, Node, Status, node_rank, status_rank
+
+__all__ = ["ShipmentState", "TrackingEvent", "derive_state", "event_dedup_key"]
+
+
+def event_dedup_key(occurred_at: datetime, description: str, location: str, code: str) -> str:
+    """Identity of a scan: same instant, same text, same place, same code -> same event.
+
+    Whitespace and case are folded because providers re-render the same scan slightly
+    differently between pushes (trailing spaces, upper-cased cities).
+    """
+    if occurred_at.tzinfo is None:
+        raise InvalidValue("event time must carry a timezone")
+    instant = occurred_at.astimezone(tz=None).timestamp()
+    norm = "\x1f".join(
+        (
+            f"{instant:.0f}",
+            " ".join(description.split()).casefold(),
+            " ".join(location.split()).casefold(),
+            code.strip().casefold(),
+        )
+    )
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEvent:
+    """One scan, normalised. ``occurred_at`` keeps the offset the carrier reported."""
+
+    occurred_at: datetime
+    description: str
+    status: Status
+    node: Node | None = None
+    reason: ExceptionReason | None = None
+    location: str = ""
+    raw_code: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
+            raise InvalidValue(f"event time {self.occurred_at.isoformat()} has no offset")
+
+    @property
+    def utc_offset_minutes(self) -> int:
+        offset = self.occurred_at.utcoffset() or timedelta(0)
+        return int(offset.total_seconds() // 60)
+
+    @property
+    def dedup_key(self) -> str:
+        return event_dedup_key(self.occurred_at, self.description, self.location, self.raw_code)
+
+    def sort_key(self) -> tuple[float, int, int, str]:
+        """Total order: time, then chain progress, then text (deterministic on ties)."""
+        return (
+            self.occurred_at.timestamp(),
+            status_rank(self.status),
+            node_rank(self.node),
+            self.dedup_key,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentState:
+    status: Status
+    node: Node | None
+    reason: ExceptionReason | None
+    last_event_at: datetime | None
+    first_event_at: datetime | None
+    delivered_at: datetime | None
+    event_count: int
+
+
+def derive_state(events: Iterable[TrackingEvent]) -> ShipmentState:
+    """Current state of a parcel from its events, independent of arrival order.
+
+    The latest event gives the status. The node is the latest *known* node (a scan
+    classified only as "in transit" does not make us forget the parcel is at customs).
+    The exception reason is kept while the parcel is in an exception-like state and
+    cleared once it moves on normally.
+    """
+    unique = {e.dedup_key: e for e in events}
+    ordered = sorted(unique.values(), key=TrackingEvent.sort_key)
+    if not ordered:
+        return ShipmentState(Status.PENDING, None, None, None, None, None, 0)
+    last = ordered[-1]
+    node = next((e.node for e in reversed(ordered) if e.node is not None), None)
+    reason = last.reason if last.status in _REASON_STATUSES else None
+    delivered = next((e.occurred_at for e in reversed(ordered) if e.status is Status.DELIVERED), None)
+    return ShipmentState(
+        status=last.status,
+        node=node,
+        reason=reason,
+        last_event_at=last.occurred_at,
+        first_event_at=ordered[0].occurred_at,
+        delivered_at=delivered,
+        event_count=len(ordered),
+    )
+
+
+_REASON_STATUSES = frozenset(
+    {Status.EXCEPTION, Status.FAILED_ATTEMPT, Status.RETURNING, Status.RETURNED, Status.EXPIRED}
+)

@@ -1,0 +1,1 @@
+"""Use cases. The one layer that owns transactions (through the UnitOfWork port)."""
