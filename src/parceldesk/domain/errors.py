@@ -18,7 +18,11 @@ class DomainError(Exception):
 
 
 class InvalidValue(DomainError, ValueError):
-    """A single value is malformed."""
+    """A single value is malformed. ``field`` names the canonical field when known."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ConflictError(DomainError):

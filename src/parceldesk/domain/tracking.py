@@ -101,7 +101,9 @@ def derive_state(events: Iterable[TrackingEvent]) -> ShipmentState:
     last = ordered[-1]
     node = next((e.node for e in reversed(ordered) if e.node is not None), None)
     reason = last.reason if last.status in _REASON_STATUSES else None
-    delivered = next((e.occurred_at for e in reversed(ordered) if e.status is Status.DELIVERED), None)
+    delivered = next(
+        (e.occurred_at for e in reversed(ordered) if e.status is Status.DELIVERED), None
+    )
     return ShipmentState(
         status=last.status,
         node=node,

@@ -1,0 +1,92 @@
+"""SQL for shipments: ownership checks for imports, and listings for the CLI/API.
+
+Every listing takes the store ids the caller may see (``None`` means all, for the
+single-seller CLI); the scoping lives here so that no entrypoint can forget it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
+
+from parceldesk.adapters.db import tables as t
+from parceldesk.adapters.db.order_repository import chunks
+from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
+from parceldesk.services.ports import OrderKey, ShipmentSummary
+
+__all__ = ["SqlShipmentRepository"]
+
+
+class SqlShipmentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def owners(self, tracking_numbers: Iterable[str]) -> dict[str, OrderKey | None]:
+        found: dict[str, OrderKey | None] = {}
+        numbers = sorted(set(tracking_numbers))
+        for part in chunks(numbers):
+            rows = self.session.execute(
+                select(t.Shipment.tracking_number, t.Order.store_id, t.Order.platform_order_id)
+                .outerjoin(t.Order, t.Order.id == t.Shipment.order_id)
+                .where(t.Shipment.tracking_number.in_(part))
+            )
+            for number, store_id, order_id in rows:
+                found[number] = None if order_id is None else (store_id, order_id)
+        return found
+
+    def _summary_query(self) -> Select[t.Shipment, str, str, str]:
+        linked = aliased(t.Shipment)
+        return (
+            select(
+                t.Shipment,
+                t.Store.name,
+                t.Order.platform_order_id,
+                linked.tracking_number,
+            )
+            .outerjoin(t.Order, t.Order.id == t.Shipment.order_id)
+            .outerjoin(t.Store, t.Store.id == t.Shipment.store_id)
+            .outerjoin(linked, linked.id == t.Shipment.linked_leg_id)
+        )
+
+    def list(
+        self,
+        *,
+        store_ids: Sequence[int] | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[ShipmentSummary]:
+        query = self._summary_query().order_by(t.Shipment.id).limit(limit).offset(offset)
+        if store_ids is not None:
+            query = query.where(t.Shipment.store_id.in_(list(store_ids)))
+        if status is not None:
+            query = query.where(t.Shipment.status == status)
+        return [_summary(*row) for row in self.session.execute(query)]
+
+    def get(self, tracking_number: str) -> ShipmentSummary | None:
+        row = self.session.execute(
+            self._summary_query().where(t.Shipment.tracking_number == tracking_number)
+        ).first()
+        return None if row is None else _summary(*row)
+
+
+def _summary(
+    s: t.Shipment, store: str | None, order_id: str | None, linked: str | None
+) -> ShipmentSummary:
+    return ShipmentSummary(
+        tracking_number=s.tracking_number,
+        carrier=s.carrier,
+        channel=s.channel,
+        store=store,
+        order_id=order_id,
+        status=Status(s.status),
+        node=Node(s.node) if s.node else None,
+        reason=ExceptionReason(s.reason) if s.reason else None,
+        ship_date=s.ship_date.isoformat() if s.ship_date else None,
+        promised_date=s.promised_date.isoformat() if s.promised_date else None,
+        last_event_at=s.last_event_at,
+        event_count=s.event_count,
+        linked_tracking_number=linked,
+    )

@@ -1,0 +1,188 @@
+"""SQLAlchemy 2.0 typed tables. All SQL lives in ``repositories.py``; this is the schema.
+
+Conventions: surrogate integer keys; natural keys as unique constraints; enums stored
+as plain strings with CHECK constraints (no DB enum types, so migrations stay portable);
+every timestamp is ``UTCDateTime``; money is ``Amount`` + a currency column.
+Relationships are ``lazy="raise"`` so that no query is issued behind a repository's back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from parceldesk.adapters.db.types import Amount, UTCDateTime
+from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
+
+__all__ = ["Base", "ImportRun", "Order", "OrderLine", "Shipment", "Store", "TrackingEvent"]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: type[Status] | type[Node] | type[ExceptionReason]) -> str:
+    listed = ", ".join(f"'{v.value}'" for v in values)
+    return f"{column} IS NULL OR {column} IN ({listed})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Store(Base):
+    __tablename__ = "stores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    timezone: Mapped[str] = mapped_column(String(60), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("store_id", "platform_order_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="RESTRICT"))
+    platform: Mapped[str] = mapped_column(String(20))
+    platform_order_id: Mapped[str] = mapped_column(String(80))
+    order_date: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    currency: Mapped[str] = mapped_column(String(3))
+    buyer_name: Mapped[str] = mapped_column(String(200), default="")
+    buyer_email: Mapped[str] = mapped_column(String(254), default="")
+    buyer_phone: Mapped[str] = mapped_column(String(60), default="")
+    ship_to_line1: Mapped[str] = mapped_column(String(300), default="")
+    ship_to_line2: Mapped[str] = mapped_column(String(300), default="")
+    ship_to_city: Mapped[str] = mapped_column(String(120), default="")
+    ship_to_state: Mapped[str] = mapped_column(String(120), default="")
+    ship_to_postal_code: Mapped[str] = mapped_column(String(20), default="")
+    ship_to_country: Mapped[str] = mapped_column(String(2), default="")
+    #: hash of everything imported for this order: an unchanged re-import is skipped
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(120), default="")
+    name: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal | None] = mapped_column(Amount())
+    unit_cost: Mapped[Decimal | None] = mapped_column(Amount())
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class Shipment(Base):
+    """A parcel. ``order_id`` is NULL while tracking arrived for a number no order claims."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (
+        CheckConstraint(_in("status", Status), name="status_known"),
+        CheckConstraint(_in("node", Node), name="node_known"),
+        CheckConstraint(_in("reason", ExceptionReason), name="reason_known"),
+        CheckConstraint("leg_role IN ('single', 'first_mile', 'last_mile')", name="leg_role"),
+        Index("ix_shipments_status_last_event", "status", "last_event_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(40), unique=True)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), index=True)
+    carrier: Mapped[str] = mapped_column(String(60), default="")
+    channel: Mapped[str] = mapped_column(String(120), default="")
+    service: Mapped[str] = mapped_column(String(120), default="")
+    origin_country: Mapped[str] = mapped_column(String(2), default="")
+    destination_country: Mapped[str] = mapped_column(String(2), default="")
+    ship_date: Mapped[date | None] = mapped_column(Date)
+    promised_date: Mapped[date | None] = mapped_column(Date)
+    carrier_edd: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    declared_value: Mapped[Decimal | None] = mapped_column(Amount())
+    insured_value: Mapped[Decimal | None] = mapped_column(Amount())
+    value_currency: Mapped[str | None] = mapped_column(String(3))
+    signature_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    leg_role: Mapped[str] = mapped_column(String(12), default="single")
+    #: first-mile leg -> its last-mile leg (YunExpress YT... -> USPS 9400...)
+    linked_leg_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shipments.id", ondelete="SET NULL"), index=True
+    )
+    # Derived from tracking_events by domain.tracking.derive_state; cached for queries.
+    status: Mapped[str] = mapped_column(String(20), default=Status.PENDING.value)
+    node: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(String(30))
+    first_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TrackingEvent(Base):
+    __tablename__ = "tracking_events"
+    __table_args__ = (
+        UniqueConstraint("shipment_id", "dedup_key"),
+        CheckConstraint(_in("status", Status), name="status_known"),
+        CheckConstraint(_in("node", Node), name="node_known"),
+        CheckConstraint(_in("reason", ExceptionReason), name="reason_known"),
+        Index("ix_tracking_events_shipment_time", "shipment_id", "occurred_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: the carrier's local offset at the scan, so the original wall time can be shown
+    utc_offset_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    location: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    raw_code: Mapped[str] = mapped_column(String(60), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    node: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(String(30))
+    source: Mapped[str] = mapped_column(String(30))
+    dedup_key: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ImportRun(Base):
+    """One execution of an import: what file, what came of it. An audit trail."""
+
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(30))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rows: Mapped[int] = mapped_column(Integer)
+    orders_new: Mapped[int] = mapped_column(Integer)
+    orders_updated: Mapped[int] = mapped_column(Integer)
+    orders_unchanged: Mapped[int] = mapped_column(Integer)
+    shipments_new: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)

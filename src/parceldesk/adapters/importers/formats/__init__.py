@@ -1,0 +1,1 @@
+"""One module per export layout; ``registry.FORMATS`` lists them for auto-detection."""

@@ -1,0 +1,206 @@
+"""Header-mapped export formats: a table of header aliases per canonical field.
+
+A format never relies on column positions: vendors add, drop and reorder columns over
+the years (Shopify's export grew from ~45 to 79 columns), so a header is found by
+name, in any of the languages the vendor localises it to. Detection scores how many
+of a format's *signature* headers a file has.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
+from decimal import Decimal
+
+from parceldesk.adapters.importers.tables import Cell
+from parceldesk.adapters.importers.values import (
+    clean,
+    is_currency,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_money,
+    parse_quantity,
+)
+from parceldesk.services.import_records import LineRecord, RowFailed
+
+__all__ = ["FormatContext", "HeaderMappedFormat", "RowReader", "norm_header"]
+
+_TEXT_FIELDS = (
+    "store", "buyer_name", "buyer_email", "buyer_phone", "ship_to_line1", "ship_to_line2",
+    "ship_to_city", "ship_to_state", "ship_to_postal_code", "sku", "item_name",
+    "tracking_number", "carrier", "channel", "service",
+)  # fmt: skip
+#: fields that are "" rather than None when absent (they are never inherited)
+_ALWAYS_TEXT = frozenset({"sku", "item_name", "tracking_number", "carrier", "channel", "service"})
+_MONEY_FIELDS = ("unit_price", "unit_cost", "declared_value", "insured_value")
+_DATE_FIELDS = ("ship_date", "promised_date")
+
+
+def norm_header(text: object) -> str:
+    """Fold a header for matching: NFKC, casefold, strip BOM/TAB/spaces and a trailing ``*``."""
+    value = unicodedata.normalize("NFKC", clean(text)).lstrip("\ufeff").strip()
+    return " ".join(value.split()).casefold()
+
+
+@dataclass(frozen=True)
+class FormatContext:
+    """What the user told the importer about the file."""
+
+    file: str
+    store: str | None = None
+    tz: tzinfo = UTC
+    default_currency: str | None = None
+
+
+@dataclass
+class HeaderMappedFormat:
+    """A format described by data: aliases per canonical field plus signature headers."""
+
+    name: str
+    platform: str
+    fields: Mapping[str, tuple[str, ...]]
+    signature: tuple[str, ...]
+    day_first: bool = False
+    #: rows to drop silently (a description row under the header, a banner)
+    skip_row: Callable[[RowReader, list[Cell]], bool] | None = None
+    #: per-format adjustments after the generic read (e.g. carrier from a shipping option)
+    post_process: Callable[[RowReader, list[Cell], LineRecord], None] | None = None
+    _folded: dict[str, tuple[str, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._folded = {k: tuple(norm_header(a) for a in v) for k, v in self.fields.items()}
+
+    def score(self, headers: list[str]) -> int:
+        """0 unless every signature header is present; otherwise the number of known fields."""
+        folded = {norm_header(h) for h in headers}
+        if not all(norm_header(s) in folded for s in self.signature):
+            return 0
+        return len(self.signature) * 10 + sum(
+            1 for aliases in self._folded.values() if any(a in folded for a in aliases)
+        )
+
+    def reader(self, headers: list[str], ctx: FormatContext) -> RowReader:
+        index: dict[str, int] = {}
+        names: dict[str, str] = {}
+        folded = [norm_header(h) for h in headers]
+        for canonical, aliases in self._folded.items():
+            for alias in aliases:
+                if alias in folded:
+                    pos = folded.index(alias)
+                    index[canonical] = pos
+                    names[canonical] = clean(headers[pos])
+                    break
+        return RowReader(self, index, names, ctx)
+
+
+class RowReader:
+    """Reads the rows of one file. Subclass-free: per-format quirks are hooks on the format."""
+
+    def __init__(
+        self,
+        fmt: HeaderMappedFormat,
+        index: dict[str, int],
+        names: dict[str, str],
+        ctx: FormatContext,
+    ) -> None:
+        self.fmt = fmt
+        self.index = index
+        self.names = names
+        self.ctx = ctx
+
+    def raw(self, cells: list[Cell], canonical: str) -> Cell:
+        pos = self.index.get(canonical)
+        if pos is None or pos >= len(cells):
+            return None
+        return cells[pos]
+
+    def text(self, cells: list[Cell], canonical: str) -> str:
+        return clean(self.raw(cells, canonical))
+
+    def fail(self, canonical: str, reason: str, value: object = "") -> RowFailed:
+        return RowFailed(self.names.get(canonical, canonical), reason, clean(value))
+
+    def read(self, row: int, cells: list[Cell]) -> LineRecord | None:
+        """Turn one row into a record (``None``: skip it); ``RowFailed`` names the column."""
+        if self.fmt.skip_row is not None and self.fmt.skip_row(self, cells):
+            return None
+        rec = self._read(row, cells)
+        if self.fmt.post_process is not None:
+            self.fmt.post_process(self, cells, rec)
+        return rec
+
+    def _read(self, row: int, cells: list[Cell]) -> LineRecord:
+        order_id = self.text(cells, "order_id").lstrip("'")
+        if not order_id:
+            raise self.fail("order_id", "order id is empty")
+        rec = LineRecord(row=row, order_id=order_id, platform=self.fmt.platform, columns=self.names)
+        currency = self.text(cells, "currency").upper() or None
+        if currency is not None and not is_currency(currency):
+            raise self.fail(
+                "currency", "unknown currency code (expected ISO 4217, e.g. USD)", currency
+            )
+        rec.currency = currency
+        for name in _TEXT_FIELDS:
+            if name in self.index:
+                value = self.text(cells, name)
+                if name in ("ship_to_postal_code", "buyer_phone"):
+                    value = value.lstrip("'")
+                setattr(rec, name, value if name in _ALWAYS_TEXT else (value or None))
+        if self.ctx.store:
+            rec.store = self.ctx.store
+        platform = self.text(cells, "platform").casefold()
+        if platform:
+            rec.platform = platform
+        country = self.text(cells, "ship_to_country").upper()
+        rec.ship_to_country = country or None
+        order_date = self.raw(cells, "order_date")
+        if clean(order_date):
+            try:
+                rec.order_date = parse_datetime(
+                    order_date, self.ctx.tz, day_first=self.fmt.day_first
+                )
+            except ValueError as exc:
+                raise self.fail("order_date", str(exc), order_date) from None
+        for name in _DATE_FIELDS:
+            value = self.raw(cells, name)
+            if clean(value):
+                try:
+                    setattr(rec, name, parse_date(value, self.ctx.tz, day_first=self.fmt.day_first))
+                except ValueError as exc:
+                    raise self.fail(name, str(exc), value) from None
+        quantity = self.text(cells, "quantity")
+        if quantity:
+            try:
+                rec.quantity = parse_quantity(quantity)
+            except ValueError as exc:
+                raise self.fail("quantity", str(exc), quantity) from None
+        for name in _MONEY_FIELDS:
+            value = self.text(cells, name)
+            if value:
+                rec_value = self.money(name, value, rec)
+                setattr(rec, name, rec_value)
+        signature = self.text(cells, "signature_required")
+        if signature:
+            try:
+                rec.signature_required = parse_bool(signature)
+            except ValueError as exc:
+                raise self.fail("signature_required", str(exc), signature) from None
+        return rec
+
+    def money(self, name: str, value: str, rec: LineRecord) -> Decimal:
+        try:
+            amount, written = parse_money(value, rec.currency or self.ctx.default_currency)
+        except ValueError as exc:
+            raise self.fail(name, str(exc), value) from None
+        if written is not None:
+            if rec.currency is not None and written != rec.currency:
+                raise self.fail(
+                    name, f"amount is in {written} but the row's currency is {rec.currency}", value
+                )
+            rec.currency = written
+        if amount < 0:
+            raise self.fail(name, "must not be negative", value)
+        return amount

@@ -1,0 +1,93 @@
+"""The ``parceldesk`` command. Thin: parse options, call a service, render the result.
+
+Errors the user can act on (bad file, bad value, unreachable database) print one line
+and exit non-zero; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from parceldesk import __version__
+from parceldesk.adapters.importers.tables import FileRejected
+from parceldesk.domain.errors import DomainError
+from parceldesk.entrypoints.cli import import_cmds, shipments_cmds
+from parceldesk.entrypoints.cli.common import DbOption, app_for, console, err_console
+
+app = typer.Typer(
+    name="parceldesk",
+    help="Detect, confirm, evidence and claim lost, stuck and damaged parcels.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(import_cmds.app, name="import")
+app.add_typer(shipments_cmds.app, name="shipments")
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"parceldesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command("init")
+def init_cmd(db: DbOption = None) -> None:
+    """Create the database or migrate it to the newest schema."""
+    with app_for(db) as pd:
+        console.print(f"database ready: {pd.engine.url.render_as_string(hide_password=True)}")
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        sys.exit(_report(exc))
+
+
+def _report(exc: Exception) -> int:
+    import click
+
+    if isinstance(exc, click.exceptions.UsageError):
+        exc.show()
+        return 2
+    if isinstance(exc, click.exceptions.ClickException):
+        exc.show()
+        return exc.exit_code
+    if isinstance(exc, FileRejected | DomainError | ValueError):
+        err_console.print(f"error: {exc}", highlight=False, markup=False)
+        return 1
+    if isinstance(exc, OperationalError):
+        err_console.print(f"error: database unavailable: {exc.orig}", highlight=False, markup=False)
+        return 3
+    if isinstance(exc, SQLAlchemyError):
+        err_console.print(f"error: database error: {exc}", highlight=False, markup=False)
+        return 3
+    err_console.print(
+        f"error: {type(exc).__name__}: {exc} (run with --debug for details)", markup=False
+    )
+    return 1

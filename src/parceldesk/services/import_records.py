@@ -1,0 +1,153 @@
+"""The record every order-export format is read into, and the errors reading can raise.
+
+Each platform layout (Shopify, Shopee, Amazon, TikTok, our own canonical CSV) is an
+adapter that turns its rows into ``LineRecord``s; everything after that -- grouping
+rows into orders, validation across rows, idempotent storage -- is one code path in
+``services/importing.py``. Field names are the canonical column names, so an error
+about ``unit_price`` can be reported under whatever header the file really used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "SHIPMENT_COLUMNS",
+    "LineRecord",
+    "OrderSource",
+    "RowError",
+    "RowFailed",
+]
+
+#: Columns of the canonical ``parceldesk`` order format, in template order.
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "order_id",
+    "platform",
+    "store",
+    "order_date",
+    "buyer_name",
+    "buyer_email",
+    "buyer_phone",
+    "ship_to_line1",
+    "ship_to_line2",
+    "ship_to_city",
+    "ship_to_state",
+    "ship_to_postal_code",
+    "ship_to_country",
+    "sku",
+    "item_name",
+    "quantity",
+    "unit_price",
+    "unit_cost",
+    "currency",
+    "tracking_number",
+    "carrier",
+    "channel",
+    "ship_date",
+    "promised_date",
+    "declared_value",
+    "insured_value",
+    "signature_required",
+)
+
+#: Columns of the tracking file read by ``parceldesk import shipments``.
+SHIPMENT_COLUMNS: tuple[str, ...] = (
+    "order_id",
+    "tracking_number",
+    "carrier",
+    "channel",
+    "ship_date",
+    "promised_date",
+    "declared_value",
+    "currency",
+    "service",
+    "store",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why one row of one file was refused: ``file:row: column: reason``."""
+
+    file: str
+    row: int
+    column: str
+    reason: str
+    value: str = ""
+    #: the row's order id when it could still be read, so its order is rejected whole
+    order_id: str = ""
+
+    def __str__(self) -> str:
+        shown = f" (value {self.value!r})" if self.value else ""
+        return f"{self.file}: row {self.row}: column {self.column!r}: {self.reason}{shown}"
+
+
+class RowFailed(Exception):
+    """Raised by a format while reading one row; carries the column and reason."""
+
+    def __init__(self, column: str, reason: str, value: str = "") -> None:
+        super().__init__(f"{column}: {reason}")
+        self.column = column
+        self.reason = reason
+        self.value = value
+
+
+@dataclass(slots=True)
+class LineRecord:
+    """One order line (or one parcel-only row) read from any export, already typed.
+
+    ``None`` means "not in this file" (continuation rows of Shopify exports leave the
+    order-level fields empty; they are inherited from the order's first row).
+    ``quantity`` is ``None`` on rows that describe a parcel and no item.
+    """
+
+    row: int
+    order_id: str
+    platform: str
+    store: str | None = None
+    order_date: datetime | None = None
+    currency: str | None = None
+    buyer_name: str | None = None
+    buyer_email: str | None = None
+    buyer_phone: str | None = None
+    ship_to_line1: str | None = None
+    ship_to_line2: str | None = None
+    ship_to_city: str | None = None
+    ship_to_state: str | None = None
+    ship_to_postal_code: str | None = None
+    ship_to_country: str | None = None
+    sku: str = ""
+    item_name: str = ""
+    quantity: int | None = None
+    unit_price: Decimal | None = None
+    unit_cost: Decimal | None = None
+    tracking_number: str = ""
+    carrier: str = ""
+    channel: str = ""
+    service: str = ""
+    origin_country: str = ""
+    ship_date: date | None = None
+    promised_date: date | None = None
+    declared_value: Decimal | None = None
+    insured_value: Decimal | None = None
+    signature_required: bool | None = None
+    #: canonical field -> header actually used in the file, for error messages
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def column_for(self, canonical_field: str) -> str:
+        return self.columns.get(canonical_field, canonical_field)
+
+
+class OrderSource(Protocol):
+    """A readable order export: yields records, or ``RowError``s for rows it cannot read."""
+
+    path: Path
+    format_name: str
+
+    def records(self) -> Iterator[LineRecord | RowError]: ...

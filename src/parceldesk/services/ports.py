@@ -1,0 +1,135 @@
+"""Ports: what the services need from the outside world, as ``Protocol``s.
+
+Adapters implement these (``adapters/db`` for storage); tests may pass fakes. A service
+receives a ``UnitOfWork`` and a ``Clock`` and never builds them itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from parceldesk.domain.orders import Order, ShipmentPlan
+from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
+
+__all__ = [
+    "Clock",
+    "ImportRunRecord",
+    "ImportRunRepository",
+    "OrderKey",
+    "OrderRepository",
+    "OrderWrite",
+    "SaveResult",
+    "ShipmentRepository",
+    "ShipmentSummary",
+    "StoreRepository",
+    "UnitOfWork",
+]
+
+#: (store id, platform order id)
+OrderKey = tuple[int, str]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OrderWrite:
+    store_id: int
+    order: Order
+    content_hash: str
+    #: True when this order already appeared earlier in the same file (non-adjacent rows):
+    #: its lines and parcels are merged into what was written, not replacing it.
+    merge: bool = False
+
+
+@dataclass(slots=True)
+class SaveResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    shipments_new: int = 0
+    shipments_attached: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentSummary:
+    tracking_number: str
+    carrier: str
+    channel: str
+    store: str | None
+    order_id: str | None
+    status: Status
+    node: Node | None
+    reason: ExceptionReason | None
+    ship_date: str | None
+    promised_date: str | None
+    last_event_at: datetime | None
+    event_count: int
+    linked_tracking_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRunRecord:
+    kind: str
+    file_name: str
+    file_sha256: str
+    format: str
+    started_at: datetime
+    finished_at: datetime
+    rows: int
+    orders_new: int
+    orders_updated: int
+    orders_unchanged: int
+    shipments_new: int
+    rows_rejected: int
+
+
+class StoreRepository(Protocol):
+    def get_or_create(self, name: str, platform: str, now: datetime) -> int: ...
+    def ids_by_name(self, names: Iterable[str]) -> dict[str, int]: ...
+
+
+class OrderRepository(Protocol):
+    def save_batch(self, batch: Sequence[OrderWrite], now: datetime) -> SaveResult: ...
+    def find_ids(
+        self, order_ids: Iterable[str], store_id: int | None
+    ) -> dict[str, list[tuple[int, int]]]: ...
+    def save_shipments(
+        self, written: Sequence[tuple[int, int, ShipmentPlan]], now: datetime, result: SaveResult
+    ) -> None: ...
+
+
+class ShipmentRepository(Protocol):
+    def owners(self, tracking_numbers: Iterable[str]) -> dict[str, OrderKey | None]: ...
+    def list(
+        self, *, store_ids: Sequence[int] | None, status: str | None, limit: int, offset: int
+    ) -> list[ShipmentSummary]: ...
+    def get(self, tracking_number: str) -> ShipmentSummary | None: ...
+
+
+class ImportRunRepository(Protocol):
+    def add(self, run: ImportRunRecord) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Services call ``commit``; leaving the block without it rolls back."""
+
+    stores: StoreRepository
+    orders: OrderRepository
+    shipments: ShipmentRepository
+    import_runs: ImportRunRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
