@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from parceldesk.domain.errors import InvalidValue
 
 __all__ = ["Money", "parse_amount"]
-
-_CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +22,8 @@ class Money:
             raise InvalidValue(f"money amount must be a Decimal, got {type(self.amount).__name__}")
         if not self.amount.is_finite():
             raise InvalidValue(f"money amount must be finite, got {self.amount}")
-        if not _CURRENCY_RE.match(self.currency):
+        code = self.currency
+        if not (len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()):
             raise InvalidValue(f"currency must be a 3-letter ISO 4217 code, got {self.currency!r}")
 
     def __add__(self, other: Money) -> Money:

@@ -105,7 +105,7 @@ def import_orders(
     """Import ``source`` in one transaction; see the module docstring for the rules."""
     options = options or ImportOptions()
     started = clock.now()
-    report = ImportReport(file=str(source.path), format=source.format_name, dry_run=options.dry_run)
+    report = ImportReport(file=source.path.name, format=source.format_name, dry_run=options.dry_run)
     run = _ImportRun(uow, clock, options, report, file_name=report.file)
     with uow:
         for group in _groups(source.records(), report, on_progress):
@@ -191,13 +191,18 @@ class _ImportRun:
         self.store_ids: dict[str, int] = {}
         self.claimed: dict[str, tuple[str, str, int]] = {}  # tracking -> (store, order, row)
         self.written: set[tuple[str, str]] = set()
+        self.batch_keys: set[tuple[str, str]] = set()
 
     def add_group(self, group: _Group) -> None:
         order = None if group.errors else self._build(group)
         if order is None:
             self._reject(group)
             return
+        key = (order.store, order.order_id)
+        if key in self.batch_keys:  # the same order again, further down the file
+            self.flush()
         self.batch.append((order, group))
+        self.batch_keys.add(key)
         if len(self.batch) >= self.options.batch_size:
             self.flush()
 
@@ -312,6 +317,7 @@ class _ImportRun:
         if not self.batch:
             return
         batch, self.batch = self.batch, []
+        self.batch_keys.clear()
         now = self.clock.now()
         writes: list[OrderWrite] = []
         for order, _group in batch:
@@ -406,15 +412,47 @@ def _field_of(exc: InvalidValue) -> str:
 
 
 def _content_hash(order: Order) -> str:
-    """Stable digest of everything an import writes for ``order``."""
-    parts: list[str] = [
+    """Stable digest of everything an import writes for ``order`` (hot path: no reprs)."""
+    b, a = order.buyer, order.ship_to
+    parts: list[object] = [
         order.platform,
         order.order_id,
         order.currency,
         order.order_date.isoformat() if order.order_date else "",
-        repr(order.buyer),
-        repr(order.ship_to),
+        b.name,
+        b.email,
+        b.phone,
+        a.line1,
+        a.line2,
+        a.city,
+        a.state,
+        a.postal_code,
+        a.country,
     ]
-    parts.extend(repr(line) for line in order.lines)
-    parts.extend(repr(s) for s in order.shipments)
-    return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
+    for line in order.lines:
+        parts += (
+            line.sku,
+            line.name,
+            line.quantity,
+            _amount(line.unit_price),
+            _amount(line.unit_cost),
+        )
+    for s in order.shipments:
+        parts += (
+            s.tracking_number,
+            s.carrier,
+            s.channel,
+            s.service,
+            s.origin_country,
+            s.destination_country,
+            s.ship_date,
+            s.promised_date,
+            _amount(s.declared_value),
+            _amount(s.insured_value),
+            s.signature_required,
+        )
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+def _amount(money: Money | None) -> str:
+    return "" if money is None else f"{money.amount}{money.currency}"

@@ -34,7 +34,7 @@ def import_shipments(
 ) -> ImportReport:
     options = options or ImportOptions()
     started = clock.now()
-    report = ImportReport(file=str(source.path), format=source.format_name, dry_run=options.dry_run)
+    report = ImportReport(file=source.path.name, format=source.format_name, dry_run=options.dry_run)
     result = SaveResult()
     claimed: dict[str, tuple[str, int]] = {}
     with uow:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from parceldesk.adapters.db import tables as t
@@ -21,6 +21,10 @@ from parceldesk.services.ports import ImportRunRecord, OrderWrite, SaveResult
 
 __all__ = ["SqlImportRunRepository", "SqlOrderRepository", "SqlStoreRepository"]
 
+# Core tables: bulk statements on them skip the ORM's per-row bookkeeping.
+_ORDERS = cast(Table, t.Order.__table__)
+_LINES = cast(Table, t.OrderLine.__table__)
+_SHIPMENTS = cast(Table, t.Shipment.__table__)
 _CHUNK = 500  # stays below SQLite's bound-parameter limit in IN (...) lists
 
 
@@ -169,25 +173,27 @@ class SqlOrderRepository:
                 changed.append((found[0], w))
         pks: list[tuple[int, OrderWrite]] = list(changed)
         if new:
-            returned = self.session.execute(
-                insert(t.Order).returning(t.Order.id, sort_by_parameter_order=True),
-                [_order_values(w, now) | {"created_at": now} for w in new],
-            ).scalars()
-            pks.extend(zip(returned, new, strict=True))
+            # Plain executemany (no RETURNING: it would force multi-VALUES statements),
+            # then one SELECT per store for the new ids.
+            self.session.execute(
+                insert(_ORDERS), [_order_values(w, now) | {"created_at": now} for w in new]
+            )
+            ids = self._existing(new)
+            pks.extend((ids[(w.store_id, w.order.order_id)][0], w) for w in new)
             result.new += len(new)
         if changed:
             self.session.execute(
                 update(t.Order),
                 [_order_values(w, now) | {"id": pk} for pk, w in changed],
             )
-            ids = [pk for pk, _ in changed]
-            for part in chunks(ids):
+            changed_ids = [pk for pk, _ in changed]
+            for part in chunks(changed_ids):
                 self.session.execute(delete(t.OrderLine).where(t.OrderLine.order_id.in_(part)))
             result.updated += len(changed)
         lines = [row for pk, w in pks for row in _line_rows(pk, w.order)]
         lines.extend(self._merge_lines(merged))
         if lines:
-            self.session.execute(insert(t.OrderLine), lines)
+            self.session.execute(insert(_LINES), lines)
         self.save_shipments(
             [(pk, w.store_id, plan) for pk, w in [*pks, *merged] for plan in w.order.shipments],
             now,
@@ -261,7 +267,7 @@ class SqlOrderRepository:
                 {k: v for k, v in values.items() if v not in (None, "")} | {"id": found[0]}
             )
         if inserts:
-            self.session.execute(insert(t.Shipment), inserts)
+            self.session.execute(insert(_SHIPMENTS), inserts)
             result.shipments_new += len(inserts)
         for row in updates:  # column sets differ per row, so no executemany here
             pk = row.pop("id")

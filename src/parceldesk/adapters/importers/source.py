@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parceldesk.adapters.importers.formats.base import FormatContext, HeaderMappedFormat
-from parceldesk.adapters.importers.formats.registry import FORMATS, by_name
+from parceldesk.adapters.importers.formats.registry import FORMATS, select
 from parceldesk.adapters.importers.tables import FileRejected, Table, open_table
 from parceldesk.adapters.importers.values import clean
 from parceldesk.services.import_records import LineRecord, RowError, RowFailed
@@ -54,16 +54,14 @@ def open_export(
     ctx: FormatContext,
     candidates: dict[str, HeaderMappedFormat] | None = None,
 ) -> ExportFile:
-    table = open_table(path)
     formats = candidates if candidates is not None else FORMATS
-    if format_name != "auto":
-        chosen = (
-            {format_name: formats[format_name]}
-            if format_name in formats
-            else {format_name: by_name(format_name)}
-        )
-    else:
+    if format_name == "auto":
         chosen = formats
+    elif candidates is not None and format_name in candidates:
+        chosen = {format_name: candidates[format_name]}
+    else:
+        chosen = select(format_name)  # a family (``shopee``: every language), one, or ValueError
+    table = open_table(path)
     best: tuple[int, int, HeaderMappedFormat] | None = None
     for index, cells in enumerate(table.preview):
         headers = [clean(c) for c in cells]

@@ -9,13 +9,12 @@ format detector (``detect.py``), which sees the first rows through ``Table.previ
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import Protocol
 
 __all__ = ["Cell", "FileRejected", "Table", "open_table"]
 
@@ -24,6 +23,10 @@ PREVIEW_ROWS = 25
 #: An XLSX whose parts inflate beyond this is refused (zip-bomb guard).
 MAX_XLSX_UNCOMPRESSED = 2 * 1024**3
 csv.field_size_limit(16 * 1024 * 1024)
+
+
+class _Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 class FileRejected(Exception):
@@ -38,7 +41,7 @@ class Table:
     kind: str  # csv | tsv | xlsx
     preview: list[list[Cell]]
     _rest: Iterator[list[Cell]]
-    _close: IO[str] | None = None
+    _close: _Closeable | None = None  # the text file or the workbook
 
     def rows(self, start: int) -> Iterator[tuple[int, list[Cell]]]:
         """Yield ``(row_number, cells)`` from preview index ``start`` on; rows are 1-based."""
@@ -64,6 +67,12 @@ def open_table(path: Path) -> Table:
         head = fh.read(65536)
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        # OLE2: a password-protected XLSX (Shopee TW exports are) or a legacy .xls
+        raise FileRejected(
+            f"{path}: an encrypted XLSX or a legacy .xls file; open it in Excel and save "
+            "it as .xlsx without a password (or as CSV)"
+        )
     if b"\x00" in head[:4096]:
         raise FileRejected(f"{path}: binary file; expected CSV, TSV or XLSX")
     return _open_text(path, head)
@@ -132,20 +141,10 @@ def _open_xlsx(path: Path) -> Table:
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise FileRejected(f"{path}: cannot open XLSX ({exc})") from None
     sheet = wb.worksheets[0]
+    # Read-only mode trusts the sheet's <dimension>; exporters that write a wrong one
+    # (``A1``) would silently lose every row and column past it.
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
     rows: Iterator[list[Cell]] = (list(r) for r in sheet.iter_rows(values_only=True))
     preview = list(itertools.islice(rows, PREVIEW_ROWS))
-    table = Table(path, "xlsx", preview, rows)
-    table._close = _WorkbookCloser(wb)  # type: ignore[assignment]
-    return table
-
-
-class _WorkbookCloser(io.StringIO):
-    def __init__(self, wb: object) -> None:
-        super().__init__()
-        self._wb = wb
-
-    def close(self) -> None:
-        close = getattr(self._wb, "close", None)
-        if close is not None:
-            close()
-        super().close()
+    return Table(path, "xlsx", preview, rows, wb)

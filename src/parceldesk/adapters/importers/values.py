@@ -9,6 +9,7 @@ in Excel turns dates into serial numbers. Each parser raises ``RowFailed``-frien
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -52,13 +53,16 @@ _CURRENCY_SUFFIX = re.compile(r"^(?P<num>.*?)\s*(?P<cur>[A-Z]{3}|[₫€])$")
 
 
 def clean(value: object) -> str:
-    """Cell to text: strip spaces and TAB padding; ``None`` is empty."""
+    """Cell to text: strip spaces, TAB padding and stray BOMs; ``None`` is empty. (Hot path.)"""
+    if isinstance(value, str):
+        text = value.strip()
+        return text.strip("\ufeff").strip() if "\ufeff" in text else text
     if value is None:
         return ""
     if isinstance(value, float):
         if value.is_integer():
             value = int(value)
-        elif value == value and abs(value) != float("inf"):
+        elif math.isfinite(value):
             # str() writes 1e-05 for tiny floats from XLSX; no parser reads that
             value = format(Decimal(repr(value)), "f")
     return str(value).strip().strip("\ufeff").strip()
@@ -72,6 +76,45 @@ def _currencies() -> frozenset[str]:
 def is_currency(code: str) -> bool:
     """True for an active ISO 4217 code known to CLDR (via Babel)."""
     return code in _currencies()
+
+
+#: Languages whose country names appear in marketplace exports (Shopee's ``Country``
+#: column says ``Singapore``/``ไทย``/``Việt Nam``; TikTok's says ``United States``).
+_COUNTRY_LOCALES = ("en", "th", "id", "ms", "vi", "zh_Hant", "zh_Hans", "fil", "pt", "es")
+#: CLDR names that are not countries (EU, "Unknown Region", pseudo-regions).
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+_COUNTRY_ALIASES = {
+    "viet nam": "VN", "vietnam": "VN", "臺灣": "TW", "中華民國": "TW", "ประเทศไทย": "TH",
+    "taiwan, province of china": "TW", "usa": "US", "u.s.a.": "US",
+    "united states of america": "US", "uk": "GB", "great britain": "GB",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for locale in _COUNTRY_LOCALES:
+        for code, name in Locale.parse(locale).territories.items():
+            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
+                names.setdefault(name.casefold(), code)
+                names.setdefault(code.casefold(), code)
+    names.update(_COUNTRY_ALIASES)
+    return names
+
+
+def country_code(text: str) -> str:
+    """ISO 3166 alpha-2 for a code or a country name in a marketplace language."""
+    folded = " ".join(text.split()).casefold()
+    code = _country_names().get(folded)
+    if code is None:
+        raise ValueError("unknown country (expected an ISO code such as SG or a country name)")
+    return code
+
+
+def country_currency(country: str) -> str | None:
+    """The one currency of a country (``TH`` -> ``THB``); ``None`` when it has several."""
+    currencies = get_territory_currencies(country)
+    return currencies[0] if len(currencies) == 1 else None
 
 
 #: Currencies written without minor units in practice, although CLDR lists two digits
@@ -101,7 +144,7 @@ def parse_money(text: str, currency: str | None = None) -> tuple[Decimal, str | 
     if fast is not None and (currency is None or _precision(currency) > 0 or "." not in raw):
         return fast, None
     found: str | None = None
-    body = raw.replace("\u00a0", " ")
+    body = raw.replace("\u00a0", " ").replace("\u202f", " ")
     negative = body.startswith("-") or (body.startswith("(") and body.endswith(")"))
     body = body.lstrip("-").strip("()").strip()
     m = _CURRENCY_PREFIX.match(body) or _CURRENCY_SUFFIX.match(body)
@@ -201,27 +244,24 @@ def parse_bool(text: str) -> bool:
     raise ValueError("expected true/false or yes/no")
 
 
-_DATETIME_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}$"), "%Y-%m-%d %H:%M:%S %z"),
-    (re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"), "%Y-%m-%d %H:%M"),
-    (
-        re.compile(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2} [AP]M$", re.I),
-        "%m/%d/%Y %I:%M:%S %p",
-    ),
-    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2} [AP]M$", re.I), "%m/%d/%Y %I:%M %p"),
-    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}$"), "%d/%m/%Y %H:%M:%S"),
-    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"), "%m/%d/%Y"),
-    (re.compile(r"^\d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}$"), "%d %b %Y %H:%M"),
+#: ``09/15/2025 7:44:26 AM`` (TikTok US), ``15/09/2025 19:44:26`` (TikTok TH),
+#: ``12/05/2026 12:54`` (a Shopify file re-saved by Excel), ``2026/06/12 07:47``.
+_SLASHED = re.compile(
+    r"^(?P<a>\d{1,4})/(?P<b>\d{1,2})/(?P<c>\d{1,4})"
+    r"(?:[ T](?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\s*(?P<ampm>[AP]M))?)?$",
+    re.I | re.ASCII,
 )
+_WORDY = ((re.compile(r"^\d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}$"), "%d %b %Y %H:%M"),)
 
 
 def _excel_serial(text: str) -> datetime | None:
-    if not re.fullmatch(r"\d{5}(\.\d+)?", text):
+    if not re.fullmatch(r"\d{5}(\.\d+)?", text, re.ASCII):
         return None
     serial = float(text)
     if not 20000 < serial < 80000:  # 1954 .. 2119: anything else is not a date serial
         return None
-    return _EXCEL_EPOCH + timedelta(days=serial)
+    # a float day count is off by microseconds (12:54:06.999999); exports have seconds
+    return _EXCEL_EPOCH + timedelta(seconds=round(serial * 86400))
 
 
 def parse_datetime(value: object, tz: tzinfo, *, day_first: bool = False) -> datetime:
@@ -238,21 +278,49 @@ def parse_datetime(value: object, tz: tzinfo, *, day_first: bool = False) -> dat
         return serial.replace(tzinfo=tz)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    except ValueError as exc:
+        if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(f"not a valid date ({exc})") from None
         parsed = _strptime(text, day_first)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
 def _strptime(text: str, day_first: bool) -> datetime:
-    for pattern, fmt in _DATETIME_PATTERNS:
+    m = _SLASHED.match(text)
+    if m:
+        return _slashed(m, day_first)
+    for pattern, fmt in _WORDY:
         if pattern.match(text):
-            if day_first and fmt.startswith("%m/%d"):
-                fmt = "%d/%m" + fmt[5:]
             try:
                 return datetime.strptime(text, fmt)  # noqa: DTZ007 - zone attached by caller
             except ValueError as exc:
                 raise ValueError(f"not a valid date ({exc})") from None
     raise ValueError("not a date (expected ISO 8601, e.g. 2026-05-12 or 2026-05-12T10:00:00+08:00)")
+
+
+def _slashed(m: re.Match[str], day_first: bool) -> datetime:
+    """Year-first, or day/month in the order the value proves (a part above 12 is the
+    day) and otherwise in the order the format declares (``day_first``)."""
+    a, b, c = int(m["a"]), int(m["b"]), int(m["c"])
+    if len(m["a"]) == 4:
+        year, month, day = a, b, c
+    elif len(m["c"]) == 4 and len(m["a"]) <= 2:
+        year = c
+        if a > 12 or (day_first and b <= 12):
+            day, month = a, b
+        else:
+            month, day = a, b
+    else:
+        raise ValueError("not a date (expected DD/MM/YYYY, MM/DD/YYYY or YYYY/MM/DD)")
+    hour, minute, second = int(m["h"] or 0), int(m["m"] or 0), int(m["s"] or 0)
+    if m["ampm"]:
+        if not 1 <= hour <= 12:
+            raise ValueError(f"not a valid date (hour {hour} with {m['ampm'].upper()})")
+        hour = hour % 12 + (12 if m["ampm"].upper() == "PM" else 0)
+    try:
+        return datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - zone added later
+    except ValueError as exc:
+        raise ValueError(f"not a valid date ({exc})") from None
 
 
 def parse_date(value: object, tz: tzinfo, *, day_first: bool = False) -> date:

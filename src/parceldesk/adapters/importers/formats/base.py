@@ -40,8 +40,12 @@ _DATE_FIELDS = ("ship_date", "promised_date")
 
 
 def norm_header(text: object) -> str:
-    """Fold a header for matching: NFKC, casefold, strip BOM/TAB/spaces and a trailing ``*``."""
-    value = unicodedata.normalize("NFKC", clean(text)).lstrip("\ufeff").strip()
+    """Fold a header for matching: NFKC, casefold, strip BOM/TAB/spaces and a ``*``.
+
+    Shopee marks required columns with an asterisk (``Tracking Number*``, Thai
+    ``*หมายเลขติดตามพัสดุ``) in some exports and not in others.
+    """
+    value = unicodedata.normalize("NFKC", clean(text)).lstrip("\ufeff").strip().strip("*")
     return " ".join(value.split()).casefold()
 
 
@@ -68,6 +72,11 @@ class HeaderMappedFormat:
     skip_row: Callable[[RowReader, list[Cell]], bool] | None = None
     #: per-format adjustments after the generic read (e.g. carrier from a shipping option)
     post_process: Callable[[RowReader, list[Cell], LineRecord], None] | None = None
+    #: the currency a row's market implies when no cell states one, as ``(code, certain)``:
+    #: a certain one (Shopee VN's ``(VND)`` headers) beats the user's ``--currency``, an
+    #: uncertain one (Shopee's English export: SGD) only fills in when none was given. It
+    #: runs before amounts are parsed, because ``37.200`` is 37200 only in rupiah.
+    market_currency: Callable[[RowReader, list[Cell]], tuple[str, bool] | None] | None = None
     _folded: dict[str, tuple[str, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -83,17 +92,21 @@ class HeaderMappedFormat:
         )
 
     def reader(self, headers: list[str], ctx: FormatContext) -> RowReader:
+        """Map fields to columns. Every alias present is kept, in alias order: a cell left
+        empty in the first (Shopee's ``SKU Reference No.`` of a product without
+        variations) falls back to the next (``Parent SKU Reference No.``)."""
         index: dict[str, int] = {}
         names: dict[str, str] = {}
+        positions: dict[str, tuple[tuple[int, str], ...]] = {}
         folded = [norm_header(h) for h in headers]
         for canonical, aliases in self._folded.items():
-            for alias in aliases:
-                if alias in folded:
-                    pos = folded.index(alias)
-                    index[canonical] = pos
-                    names[canonical] = clean(headers[pos])
-                    break
-        return RowReader(self, index, names, ctx)
+            found = [
+                (folded.index(a), clean(headers[folded.index(a)])) for a in aliases if a in folded
+            ]
+            if found:
+                index[canonical], names[canonical] = found[0]
+                positions[canonical] = tuple(found)
+        return RowReader(self, index, names, ctx, positions=positions, headers=headers)
 
 
 class RowReader:
@@ -105,26 +118,47 @@ class RowReader:
         index: dict[str, int],
         names: dict[str, str],
         ctx: FormatContext,
+        *,
+        positions: dict[str, tuple[tuple[int, str], ...]] | None = None,
+        headers: list[str] | None = None,
     ) -> None:
         self.fmt = fmt
         self.index = index
         self.names = names
         self.ctx = ctx
+        self.headers = headers or []
+        self._positions = positions or {k: ((v, names.get(k, k)),) for k, v in index.items()}
+        #: header each field of the current row was read from (a fallback column or not)
+        self._used: dict[str, str] = {}
 
     def raw(self, cells: list[Cell], canonical: str) -> Cell:
-        pos = self.index.get(canonical)
-        if pos is None or pos >= len(cells):
-            return None
-        return cells[pos]
+        """The field's cell: the first of its columns that is not empty in this row."""
+        positions = self._positions.get(canonical, ())
+        if len(positions) == 1:  # the common case: one column per field
+            pos = positions[0][0]
+            return cells[pos] if pos < len(cells) else None
+        first: Cell = None
+        for number, (pos, header) in enumerate(positions):
+            if pos >= len(cells):
+                continue
+            if number == 0:
+                first = cells[pos]
+            if clean(cells[pos]):
+                if number:
+                    self._used[canonical] = header
+                return cells[pos]
+        return first
 
     def text(self, cells: list[Cell], canonical: str) -> str:
         return clean(self.raw(cells, canonical))
 
     def fail(self, canonical: str, reason: str, value: object = "") -> RowFailed:
-        return RowFailed(self.names.get(canonical, canonical), reason, clean(value))
+        column = self._used.get(canonical) or self.names.get(canonical, canonical)
+        return RowFailed(column, reason, clean(value))
 
     def read(self, row: int, cells: list[Cell]) -> LineRecord | None:
         """Turn one row into a record (``None``: skip it); ``RowFailed`` names the column."""
+        self._used.clear()
         if self.fmt.skip_row is not None and self.fmt.skip_row(self, cells):
             return None
         rec = self._read(row, cells)
@@ -142,6 +176,10 @@ class RowReader:
             raise self.fail(
                 "currency", "unknown currency code (expected ISO 4217, e.g. USD)", currency
             )
+        if currency is None and self.fmt.market_currency is not None:
+            implied = self.fmt.market_currency(self, cells)
+            if implied is not None and (implied[1] or not self.ctx.default_currency):
+                currency = implied[0]
         rec.currency = currency
         for name in _TEXT_FIELDS:
             if name in self.index:
@@ -165,12 +203,12 @@ class RowReader:
             except ValueError as exc:
                 raise self.fail("order_date", str(exc), order_date) from None
         for name in _DATE_FIELDS:
-            value = self.raw(cells, name)
-            if clean(value):
+            cell = self.raw(cells, name)
+            if clean(cell):
                 try:
-                    setattr(rec, name, parse_date(value, self.ctx.tz, day_first=self.fmt.day_first))
+                    setattr(rec, name, parse_date(cell, self.ctx.tz, day_first=self.fmt.day_first))
                 except ValueError as exc:
-                    raise self.fail(name, str(exc), value) from None
+                    raise self.fail(name, str(exc), cell) from None
         quantity = self.text(cells, "quantity")
         if quantity:
             try:

@@ -1,0 +1,58 @@
+"""Small helpers to run the real import path (file -> format -> service -> database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from parceldesk.adapters.clock import FixedClock
+from parceldesk.adapters.db import tables as t
+from parceldesk.adapters.importers.formats.base import FormatContext
+from parceldesk.adapters.importers.formats.parceldesk import SHIPMENTS
+from parceldesk.adapters.importers.source import open_export
+from parceldesk.services.importing import ImportOptions, ImportReport, import_orders
+from parceldesk.services.shipment_import import import_shipments
+
+
+def run_orders(
+    uow_factory: Any, clock: FixedClock, path: Path, fmt: str = "auto", **options: Any
+) -> ImportReport:
+    store = options.pop("store", None)
+    export = open_export(path, format_name=fmt, ctx=FormatContext(file=path.name, store=store))
+    return import_orders(
+        uow_factory(), export, clock=clock, file_sha256="x", options=ImportOptions(**options)
+    )
+
+
+def run_shipments(uow_factory: Any, clock: FixedClock, path: Path, **options: Any) -> ImportReport:
+    ctx = FormatContext(file=path.name, default_currency=options.get("default_currency"))
+    export = open_export(
+        path, format_name="shipments", ctx=ctx, candidates={"shipments": SHIPMENTS}
+    )
+    return import_shipments(
+        uow_factory(), export, clock=clock, file_sha256="x", options=ImportOptions(**options)
+    )
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            name: conn.scalar(select(func.count()).select_from(table)) or 0
+            for name, table in (
+                ("orders", t.Order),
+                ("lines", t.OrderLine),
+                ("shipments", t.Shipment),
+                ("stores", t.Store),
+            )
+        }
+
+
+def snapshot(engine: Engine) -> list[tuple[Any, ...]]:
+    """Everything an import writes, for "nothing changed" assertions."""
+    with engine.connect() as conn:
+        orders = conn.execute(select(t.Order).order_by(t.Order.id)).all()
+        lines = conn.execute(select(t.OrderLine).order_by(t.OrderLine.id)).all()
+        ships = conn.execute(select(t.Shipment).order_by(t.Shipment.id)).all()
+    return [tuple(r) for r in (*orders, *lines, *ships)]
