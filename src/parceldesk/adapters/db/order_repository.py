@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import String, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from parceldesk.adapters.db import tables as t
@@ -25,7 +25,39 @@ __all__ = ["SqlImportRunRepository", "SqlOrderRepository", "SqlStoreRepository"]
 _ORDERS = cast(Table, t.Order.__table__)
 _LINES = cast(Table, t.OrderLine.__table__)
 _SHIPMENTS = cast(Table, t.Shipment.__table__)
-_CHUNK = 500  # stays below SQLite's bound-parameter limit in IN (...) lists
+_CHUNK = 500
+
+_UPDATE_ORDER = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id == bindparam("pk"))
+    .values({c: bindparam(c) for c in (
+        "store_id", "platform", "platform_order_id", "order_date", "currency", "buyer_name",
+        "buyer_email", "buyer_phone", "ship_to_line1", "ship_to_line2", "ship_to_city",
+        "ship_to_state", "ship_to_postal_code", "ship_to_country", "content_hash", "updated_at",
+    )})
+)  # fmt: skip
+
+
+def _keep_if_empty(column: str) -> Any:
+    """New value unless the import left it empty: tracking may have filled it already."""
+    col = _SHIPMENTS.c[column]
+    new = bindparam(column, type_=col.type)
+    if isinstance(col.type, String):
+        new = func.nullif(new, "")
+    return func.coalesce(new, col)
+
+
+_UPDATE_SHIPMENT = (
+    update(_SHIPMENTS)
+    .where(_SHIPMENTS.c.id == bindparam("pk"))
+    .values(
+        {c: _keep_if_empty(c) for c in (
+            "carrier", "channel", "service", "origin_country", "destination_country",
+            "ship_date", "promised_date", "declared_value", "insured_value", "value_currency",
+        )}
+        | {c: bindparam(c) for c in ("order_id", "store_id", "updated_at", "signature_required")}
+    )
+)  # fmt: skip  # stays below SQLite's bound-parameter limit in IN (...) lists
 
 
 def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -183,8 +215,7 @@ class SqlOrderRepository:
             result.new += len(new)
         if changed:
             self.session.execute(
-                update(t.Order),
-                [_order_values(w, now) | {"id": pk} for pk, w in changed],
+                _UPDATE_ORDER, [_order_values(w, now) | {"pk": pk} for pk, w in changed]
             )
             changed_ids = [pk for pk, _ in changed]
             for part in chunks(changed_ids):
@@ -263,12 +294,9 @@ class SqlOrderRepository:
                 continue
             if found[1] is None:
                 result.shipments_attached += 1
-            updates.append(
-                {k: v for k, v in values.items() if v not in (None, "")} | {"id": found[0]}
-            )
+            updates.append(values | {"pk": found[0]})
         if inserts:
             self.session.execute(insert(_SHIPMENTS), inserts)
             result.shipments_new += len(inserts)
-        for row in updates:  # column sets differ per row, so no executemany here
-            pk = row.pop("id")
-            self.session.execute(update(t.Shipment).where(t.Shipment.id == pk).values(**row))
+        if updates:
+            self.session.execute(_UPDATE_SHIPMENT, updates)
