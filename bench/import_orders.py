@@ -102,7 +102,9 @@ def make_file(path: Path, rows: int, seed: int = 7) -> None:
 
 
 def phase(code: str, *args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -125,11 +127,17 @@ def main() -> None:
     raw = phase(RAW, str(csv_path), str(raw_db))
     r1, r2, rr = (x["rows"] / x["seconds"] for x in (first, second, raw))
     print(f"file: {csv_path} ({args.rows} rows, {csv_path.stat().st_size / 1e6:.1f} MB)")
-    print(f"first import : {first['seconds']:.2f} s  {r1:,.0f} rows/s  peak RSS {first['peak_rss_mb']:.0f} MB"
-          f"  (orders new {first['new']:.0f})")
-    print(f"re-import    : {second['seconds']:.2f} s  {r2:,.0f} rows/s  peak RSS {second['peak_rss_mb']:.0f} MB"
-          f"  (unchanged {second['unchanged']:.0f}); speed-up x{r2 / r1:.2f}")
-    print(f"raw executemany: {raw['seconds']:.2f} s  {rr:,.0f} rows/s  peak RSS {raw['peak_rss_mb']:.0f} MB")
+    print(
+        f"first import : {first['seconds']:.2f} s  {r1:,.0f} rows/s  peak RSS {first['peak_rss_mb']:.0f} MB"
+        f"  (orders new {first['new']:.0f})"
+    )
+    print(
+        f"re-import    : {second['seconds']:.2f} s  {r2:,.0f} rows/s  peak RSS {second['peak_rss_mb']:.0f} MB"
+        f"  (unchanged {second['unchanged']:.0f}); speed-up x{r2 / r1:.2f}"
+    )
+    print(
+        f"raw executemany: {raw['seconds']:.2f} s  {rr:,.0f} rows/s  peak RSS {raw['peak_rss_mb']:.0f} MB"
+    )
     print(f"ratio import/raw: {r1 / rr:.2f}")
 
 

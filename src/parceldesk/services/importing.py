@@ -330,10 +330,20 @@ class _ImportRun:
                     merge=(order.store, order.order_id) in self.written,
                 )
             )
-        writes = self._drop_db_conflicts(writes, {id(o): g for o, g in batch})
+        existing = self.uow.orders.existing(writes)
+        unchanged = [
+            w
+            for w in writes
+            if not w.merge
+            and existing.get((w.store_id, w.order.order_id), ("", ""))[1] == w.content_hash
+        ]
+        if len(unchanged) != len(writes):  # only what will be written can conflict
+            keep = {id(w) for w in unchanged}
+            to_check = [w for w in writes if id(w) not in keep]
+            writes = unchanged + self._drop_db_conflicts(to_check, {id(o): g for o, g in batch})
         if not (self.report.ok or self.options.skip_invalid):
             return  # the import will roll back; keep validating, stop writing
-        result = self.uow.orders.save_batch(writes, now)
+        result = self.uow.orders.save_batch(writes, now, existing=existing)
         for w in writes:
             self.written.add((w.order.store, w.order.order_id))
         self.report.orders_new += result.new
@@ -391,6 +401,9 @@ def _first(records: Sequence[LineRecord], name: str) -> object:
 
 
 def _text(records: Sequence[LineRecord], name: str) -> str:
+    if len(records) == 1:  # most orders have one line: skip the scan
+        value = getattr(records[0], name)
+        return value if isinstance(value, str) else ""
     value = _first(records, name)
     return value if isinstance(value, str) else ""
 

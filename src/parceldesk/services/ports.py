@@ -95,7 +95,16 @@ class StoreRepository(Protocol):
 
 
 class OrderRepository(Protocol):
-    def save_batch(self, batch: Sequence[OrderWrite], now: datetime) -> SaveResult: ...
+    def existing(self, batch: Sequence[OrderWrite]) -> dict[OrderKey, tuple[int, str]]:
+        """(store id, order id) -> (order pk, content hash) for the orders already stored."""
+        ...
+
+    def save_batch(
+        self,
+        batch: Sequence[OrderWrite],
+        now: datetime,
+        existing: dict[OrderKey, tuple[int, str]] | None = None,
+    ) -> SaveResult: ...
     def find_ids(
         self, order_ids: Iterable[str], store_id: int | None
     ) -> dict[str, list[tuple[int, int]]]: ...

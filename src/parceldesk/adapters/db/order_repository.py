@@ -12,10 +12,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import String, Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from parceldesk.adapters.db import tables as t
+from parceldesk.adapters.db.bulk import bulk_insert
 from parceldesk.domain.orders import Order, ShipmentPlan
 from parceldesk.services.ports import ImportRunRecord, OrderWrite, SaveResult
 
@@ -41,7 +42,7 @@ _UPDATE_ORDER = (
 def _keep_if_empty(column: str) -> Any:
     """New value unless the import left it empty: tracking may have filled it already."""
     col = _SHIPMENTS.c[column]
-    new = bindparam(column, type_=col.type)
+    new: Any = bindparam(column, type_=col.type)
     if isinstance(col.type, String):
         new = func.nullif(new, "")
     return func.coalesce(new, col)
@@ -171,7 +172,7 @@ class SqlOrderRepository:
                 found[oid].append((pk, sid))
         return dict(found)
 
-    def _existing(self, batch: Sequence[OrderWrite]) -> dict[tuple[int, str], tuple[int, str]]:
+    def existing(self, batch: Sequence[OrderWrite]) -> dict[tuple[int, str], tuple[int, str]]:
         by_store: dict[int, list[str]] = defaultdict(list)
         for w in batch:
             by_store[w.store_id].append(w.order.order_id)
@@ -187,9 +188,15 @@ class SqlOrderRepository:
                     found[(store_id, oid)] = (pk, digest)
         return found
 
-    def save_batch(self, batch: Sequence[OrderWrite], now: datetime) -> SaveResult:
+    def save_batch(
+        self,
+        batch: Sequence[OrderWrite],
+        now: datetime,
+        existing: dict[tuple[int, str], tuple[int, str]] | None = None,
+    ) -> SaveResult:
         result = SaveResult()
-        existing = self._existing(batch)
+        if existing is None:
+            existing = self.existing(batch)
         new: list[OrderWrite] = []
         changed: list[tuple[int, OrderWrite]] = []
         merged: list[tuple[int, OrderWrite]] = []
@@ -207,10 +214,10 @@ class SqlOrderRepository:
         if new:
             # Plain executemany (no RETURNING: it would force multi-VALUES statements),
             # then one SELECT per store for the new ids.
-            self.session.execute(
-                insert(_ORDERS), [_order_values(w, now) | {"created_at": now} for w in new]
+            bulk_insert(
+                self.session, _ORDERS, [_order_values(w, now) | {"created_at": now} for w in new]
             )
-            ids = self._existing(new)
+            ids = self.existing(new)
             pks.extend((ids[(w.store_id, w.order.order_id)][0], w) for w in new)
             result.new += len(new)
         if changed:
@@ -224,7 +231,7 @@ class SqlOrderRepository:
         lines = [row for pk, w in pks for row in _line_rows(pk, w.order)]
         lines.extend(self._merge_lines(merged))
         if lines:
-            self.session.execute(insert(_LINES), lines)
+            bulk_insert(self.session, _LINES, lines)
         self.save_shipments(
             [(pk, w.store_id, plan) for pk, w in [*pks, *merged] for plan in w.order.shipments],
             now,
@@ -296,7 +303,7 @@ class SqlOrderRepository:
                 result.shipments_attached += 1
             updates.append(values | {"pk": found[0]})
         if inserts:
-            self.session.execute(insert(_SHIPMENTS), inserts)
+            bulk_insert(self.session, _SHIPMENTS, inserts)
             result.shipments_new += len(inserts)
         if updates:
             self.session.execute(_UPDATE_SHIPMENT, updates)

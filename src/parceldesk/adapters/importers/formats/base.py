@@ -128,6 +128,12 @@ class RowReader:
         self.ctx = ctx
         self.headers = headers or []
         self._positions = positions or {k: ((v, names.get(k, k)),) for k, v in index.items()}
+        #: (field, strip Excel's protective apostrophe, "" rather than None) per text field
+        self._text_plan = tuple(
+            (name, name in ("ship_to_postal_code", "buyer_phone"), name in _ALWAYS_TEXT)
+            for name in _TEXT_FIELDS
+            if name in self._positions
+        )
         #: header each field of the current row was read from (a fallback column or not)
         self._used: dict[str, str] = {}
 
@@ -181,12 +187,12 @@ class RowReader:
             if implied is not None and (implied[1] or not self.ctx.default_currency):
                 currency = implied[0]
         rec.currency = currency
-        for name in _TEXT_FIELDS:
-            if name in self.index:
-                value = self.text(cells, name)
-                if name in ("ship_to_postal_code", "buyer_phone"):
-                    value = value.lstrip("'")
-                setattr(rec, name, value if name in _ALWAYS_TEXT else (value or None))
+        text = self.text
+        for name, strip_apostrophe, always_text in self._text_plan:
+            value = text(cells, name)
+            if strip_apostrophe:
+                value = value.lstrip("'")
+            setattr(rec, name, value if always_text else (value or None))
         if self.ctx.store:
             rec.store = self.ctx.store
         platform = self.text(cells, "platform").casefold()

@@ -1,0 +1,50 @@
+"""What every tracking source (17TRACK, AfterShip, carrier APIs, event files) is parsed
+into before ingestion. Providers differ in shape; from here on there is one code path.
+
+Parsers live in ``adapters/tracking/<provider>``; they are pure (bytes in, records out)
+and map provider codes to the canonical taxonomy through a table per provider, using the
+text classifier only when the provider gave no usable code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from parceldesk.domain.taxonomy import ExceptionReason, Status
+from parceldesk.domain.tracking import TrackingEvent
+
+__all__ = ["LinkedLeg", "PayloadError", "TrackingUpdate"]
+
+
+class PayloadError(ValueError):
+    """A body that cannot be understood: the message says where and why (goes to dead letters)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedLeg:
+    """Another parcel number the provider revealed for the same parcel (e.g. the USPS
+    last-mile number of a YunExpress parcel)."""
+
+    tracking_number: str
+    carrier: str = ""
+    role: str = "last_mile"  # the revealed number's role: last_mile | first_mile
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingUpdate:
+    """Everything one provider message says about one tracking number."""
+
+    source: str  # 17track | aftership | events_csv | karrio:<carrier>
+    tracking_number: str
+    carrier: str = ""  # provider's carrier slug or code, as text
+    events: tuple[TrackingEvent, ...] = ()
+    carrier_edd: datetime | None = None
+    provider_status: Status | None = None
+    provider_reason: ExceptionReason | None = None
+    linked: tuple[LinkedLeg, ...] = ()
+    #: provider's own message id (AfterShip ``event_id``) when it has one
+    message_id: str | None = None
+    #: the provider stopped tracking this number (17TRACK ``TRACKING_STOPPED``)
+    stopped: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
