@@ -14,6 +14,7 @@ from typing import Protocol, Self
 
 from parceldesk.domain.orders import Order, ShipmentPlan
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
+from parceldesk.domain.tracking import ShipmentState, TrackingEvent
 
 __all__ = [
     "Clock",
@@ -22,11 +23,16 @@ __all__ = [
     "OrderKey",
     "OrderRepository",
     "OrderWrite",
+    "PayloadRepository",
     "SaveResult",
+    "ShipmentRef",
     "ShipmentRepository",
     "ShipmentSummary",
     "StoreRepository",
+    "StoredPayload",
+    "TrackingRepository",
     "UnitOfWork",
+    "UnmatchedShipment",
 ]
 
 #: (store id, platform order id)
@@ -132,6 +138,8 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     shipments: ShipmentRepository
     import_runs: ImportRunRepository
+    tracking: TrackingRepository
+    payloads: PayloadRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -142,3 +150,62 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRef:
+    id: int
+    order_id: int | None
+    carrier: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPayload:
+    id: int
+    is_new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedShipment:
+    tracking_number: str
+    carrier: str
+    status: Status
+    event_count: int
+    first_seen_at: datetime
+    last_event_at: datetime | None
+
+
+class PayloadRepository(Protocol):
+    def add(
+        self,
+        *,
+        source: str,
+        body: bytes,
+        headers: str,
+        received_at: datetime,
+        message_id: str | None,
+    ) -> StoredPayload:
+        """Store a message once; a repeat (same bytes or same message id) is not new."""
+        ...
+
+    def add_dead_letter(
+        self, *, source: str, body: bytes, headers: str, received_at: datetime, reason: str
+    ) -> int: ...
+
+
+class TrackingRepository(Protocol):
+    def refs(self, numbers: Iterable[str]) -> dict[str, ShipmentRef]: ...
+    def create_unmatched(self, numbers: Sequence[tuple[str, str]], now: datetime) -> None: ...
+    def existing_keys(self, shipment_ids: Iterable[int]) -> dict[int, set[str]]: ...
+    def add_events(
+        self,
+        rows: Sequence[tuple[int, TrackingEvent]],
+        *,
+        received_at: datetime,
+        payload_id: int | None,
+    ) -> None: ...
+    def events(self, shipment_ids: Iterable[int]) -> dict[int, list[TrackingEvent]]: ...
+    def save_states(self, states: Sequence[tuple[int, ShipmentState]], now: datetime) -> None: ...
+    def set_edd(self, shipment_id: int, edd: datetime, now: datetime) -> None: ...
+    def link(self, first_mile_id: int, last_mile_id: int, now: datetime) -> bool: ...
+    def unmatched(self, limit: int) -> list[UnmatchedShipment]: ...

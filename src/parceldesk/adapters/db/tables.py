@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -28,7 +29,17 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from parceldesk.adapters.db.types import Amount, UTCDateTime
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 
-__all__ = ["Base", "ImportRun", "Order", "OrderLine", "Shipment", "Store", "TrackingEvent"]
+__all__ = [
+    "Base",
+    "DeadLetter",
+    "ImportRun",
+    "InboundPayload",
+    "Order",
+    "OrderLine",
+    "Shipment",
+    "Store",
+    "TrackingEvent",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -167,6 +178,41 @@ class TrackingEvent(Base):
     source: Mapped[str] = mapped_column(String(30))
     dedup_key: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: the inbound message that first brought this event (claim evidence)
+    payload_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_payloads.id", ondelete="SET NULL"), index=True
+    )
+
+
+class InboundPayload(Base):
+    """A provider message exactly as received. Never modified: it is claim evidence."""
+
+    __tablename__ = "inbound_payloads"
+    __table_args__ = (
+        UniqueConstraint("source", "content_sha256"),
+        Index("ix_inbound_payloads_message", "source", "message_id", unique=True),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(30))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    #: provider's message id (AfterShip event_id) for idempotency, when it has one
+    message_id: Mapped[str | None] = mapped_column(String(100))
+    headers: Mapped[str] = mapped_column(Text, default="{}")
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DeadLetter(Base):
+    """A message that could not be understood, kept for inspection and replay."""
+
+    __tablename__ = "dead_letters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(30))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    headers: Mapped[str] = mapped_column(Text, default="{}")
+    body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ImportRun(Base):

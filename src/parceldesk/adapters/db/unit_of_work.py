@@ -14,11 +14,14 @@ from parceldesk.adapters.db.order_repository import (
     SqlStoreRepository,
 )
 from parceldesk.adapters.db.shipment_repository import SqlShipmentRepository
+from parceldesk.adapters.db.tracking_repository import SqlPayloadRepository, SqlTrackingRepository
 from parceldesk.services.ports import (
     ImportRunRepository,
     OrderRepository,
+    PayloadRepository,
     ShipmentRepository,
     StoreRepository,
+    TrackingRepository,
 )
 
 __all__ = ["SqlUnitOfWork"]
@@ -31,6 +34,8 @@ class SqlUnitOfWork:
     orders: OrderRepository
     shipments: ShipmentRepository
     import_runs: ImportRunRepository
+    tracking: TrackingRepository
+    payloads: PayloadRepository
 
     def __init__(self, engine: Engine) -> None:
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
@@ -42,6 +47,8 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(self.session)
         self.shipments = SqlShipmentRepository(self.session)
         self.import_runs = SqlImportRunRepository(self.session)
+        self.tracking = SqlTrackingRepository(self.session)
+        self.payloads = SqlPayloadRepository(self.session)
         return self
 
     def __exit__(

@@ -1,0 +1,202 @@
+"""Ingestion service on SQLite and PostgreSQL: dedup, ordering, unmatched, links, payloads."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, func, select
+
+from parceldesk.adapters.clock import FixedClock
+from parceldesk.adapters.db import tables as t
+from parceldesk.adapters.db.engine import make_engine
+from parceldesk.adapters.db.unit_of_work import SqlUnitOfWork
+from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
+from parceldesk.domain.tracking import TrackingEvent
+from parceldesk.services.ingestion import ingest_message, record_dead_letter
+from parceldesk.services.tracking_records import LinkedLeg, TrackingUpdate
+from tests.fixtures.canonical import row, write_csv
+from tests.integration.helpers import run_orders
+
+CN = timezone(timedelta(hours=8))
+T0 = datetime(2026, 11, 1, 10, 0, tzinfo=CN)
+EVENTS = (
+    TrackingEvent(T0, "已揽收", Status.IN_TRANSIT, Node.FIRST_MILE_PICKUP, location="Shenzhen"),
+    TrackingEvent(
+        T0 + timedelta(hours=20), "离开【深圳转运中心】", Status.IN_TRANSIT, Node.ORIGIN_FACILITY
+    ),
+    TrackingEvent(T0 + timedelta(days=2), "航班已起飞", Status.IN_TRANSIT, Node.LINEHAUL_DEPARTED),
+    TrackingEvent(
+        T0 + timedelta(days=5),
+        "Held by customs",
+        Status.EXCEPTION,
+        Node.IMPORT_CUSTOMS,
+        ExceptionReason.CUSTOMS_HOLD,
+    ),
+    TrackingEvent(
+        T0 + timedelta(days=7),
+        "Customs clearance completed",
+        Status.IN_TRANSIT,
+        Node.CUSTOMS_RELEASED,
+    ),
+)
+
+
+def pushes(number: str = "YT2530821234567890") -> list[bytes]:
+    """Full-history pushes, as 17TRACK sends them: push k carries events 0..k."""
+    return [f"push-{number}-{k}".encode() for k in range(len(EVENTS))]
+
+
+def update_for(body: bytes) -> TrackingUpdate:
+    number, k = body.decode().split("-")[1], int(body.decode().split("-")[2])
+    return TrackingUpdate(
+        source="17track", tracking_number=number, carrier="yunexpress", events=EVENTS[: k + 1]
+    )
+
+
+def ingest(uow_factory, clock, body: bytes):  # type: ignore[no-untyped-def]
+    return ingest_message(
+        uow_factory(),
+        source="17track",
+        body=body,
+        headers="{}",
+        updates=[update_for(body)],
+        clock=clock,
+    )
+
+
+def stored_state(
+    engine: Engine,
+) -> tuple[list[tuple[str, str]], tuple[str, str | None, str | None, int]]:
+    with engine.connect() as conn:
+        events = sorted(
+            conn.execute(select(t.TrackingEvent.dedup_key, t.TrackingEvent.status)).all()
+        )
+        ship = conn.execute(
+            select(t.Shipment.status, t.Shipment.node, t.Shipment.reason, t.Shipment.event_count)
+        ).one()
+    return [tuple(e) for e in events], tuple(ship)  # type: ignore[return-value]
+
+
+def test_full_history_pushes_store_each_event_once(
+    engine: Engine, uow_factory, clock: FixedClock
+) -> None:
+    totals = [ingest(uow_factory, clock, body) for body in pushes()]
+    assert [r.events_new for r in totals] == [1, 1, 1, 1, 1]
+    assert [r.events_duplicate for r in totals] == [0, 1, 2, 3, 4]
+    events, ship = stored_state(engine)
+    assert len(events) == 5
+    assert ship == ("in_transit", "customs_released", None, 5)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.InboundPayload)) == 5
+        first = conn.execute(select(t.TrackingEvent).order_by(t.TrackingEvent.occurred_at)).first()
+    assert first is not None and first.occurred_at == datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    assert first.utc_offset_minutes == 480
+
+
+def test_same_message_twice_changes_nothing(engine: Engine, uow_factory, clock) -> None:
+    body = pushes()[3]
+    assert ingest(uow_factory, clock, body).events_new == 4
+    again = ingest(uow_factory, clock, body)
+    assert again.messages_duplicate == 1 and again.events_new == 0
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.InboundPayload)) == 1
+
+
+def test_aftership_event_id_makes_redelivery_idempotent(engine: Engine, uow_factory, clock) -> None:
+    upd = update_for(pushes()[1])
+    for body in (b'{"v":1}', b'{"v":1, "retry":2}'):
+        ingest_message(
+            uow_factory(),
+            source="aftership",
+            body=body,
+            headers="{}",
+            updates=[upd],
+            clock=clock,
+            message_id="evt-1",
+        )
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.InboundPayload)) == 1
+
+
+def test_out_of_order_delivery_gives_in_order_state(engine: Engine, uow_factory, clock) -> None:
+    for body in reversed(pushes()):
+        ingest(uow_factory, clock, body)
+    assert stored_state(engine)[1] == ("in_transit", "customs_released", None, 5)
+
+
+def test_unknown_number_is_kept_listed_and_attached_by_later_import(
+    tmp_path: Path, engine: Engine, uow_factory, clock
+) -> None:
+    result = ingest(uow_factory, clock, pushes()[2])
+    assert result.unmatched_updates == 1 and result.shipments_created == 1
+    with uow_factory() as uow:
+        listed = uow.tracking.unmatched(10)
+    assert [u.tracking_number for u in listed] == ["YT2530821234567890"]
+    report = run_orders(uow_factory, clock, write_csv(tmp_path / "o.csv", [row()]))
+    assert report.shipments_attached == 1
+    with uow_factory() as uow:
+        assert uow.tracking.unmatched(10) == []
+    assert stored_state(engine)[1][3] == 3
+
+
+def test_linked_last_mile_leg(engine: Engine, uow_factory, clock) -> None:
+    upd = TrackingUpdate(source="17track", tracking_number="YT2530821234567890", carrier="yunexpress",
+                         events=EVENTS[:2], linked=(LinkedLeg("9400111899223197428490", "usps"),))  # fmt: skip
+    result = ingest_message(
+        uow_factory(), source="17track", body=b"x", headers="{}", updates=[upd], clock=clock
+    )
+    assert result.links_made == 1 and result.shipments_created == 2
+    with engine.connect() as conn:
+        first = conn.execute(
+            select(t.Shipment).where(t.Shipment.tracking_number == "YT2530821234567890")
+        ).one()
+        last = conn.execute(
+            select(t.Shipment).where(t.Shipment.tracking_number == "9400111899223197428490")
+        ).one()
+    assert (
+        first.linked_leg_id == last.id
+        and first.leg_role == "first_mile"
+        and last.leg_role == "last_mile"
+    )
+    again = ingest_message(
+        uow_factory(), source="17track", body=b"y", headers="{}", updates=[upd], clock=clock
+    )
+    assert again.links_made == 0
+
+
+def test_dead_letter_is_kept(engine: Engine, uow_factory, clock) -> None:
+    record_dead_letter(
+        uow_factory(),
+        source="aftership",
+        body=b"{not json",
+        headers="{}",
+        reason="not JSON",
+        clock=clock,
+    )
+    with engine.connect() as conn:
+        dead = conn.execute(select(t.DeadLetter)).one()
+    assert dead.body == b"{not json" and dead.reason == "not JSON"
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(order=st.permutations(range(5)), dupes=st.lists(st.integers(0, 4), max_size=4))
+def test_any_permutation_and_duplication_yields_same_events_and_status(
+    sqlite_template: Path, tmp_path_factory, order: list[int], dupes: list[int]
+) -> None:
+    path = tmp_path_factory.mktemp("perm") / "db.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    clock = FixedClock(datetime(2026, 11, 22, tzinfo=UTC))
+    bodies = pushes()
+    for k in [*order, *dupes]:
+        ingest(lambda: SqlUnitOfWork(engine), clock, bodies[k])
+    events, ship = stored_state(engine)
+    engine.dispose()
+    assert len(events) == 5
+    assert ship == ("in_transit", "customs_released", None, 5)
