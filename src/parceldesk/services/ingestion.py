@@ -65,7 +65,7 @@ def ingest_message(
         )
         if not stored.is_new:
             return IngestResult(messages=1, messages_duplicate=1)
-        result = apply_updates(uow, updates, now=now, payload_id=stored.id)
+        result = apply_updates(uow, [(u, stored.id) for u in updates], now=now)
         result.messages = 1
         uow.commit()
     return result
@@ -85,13 +85,15 @@ def record_dead_letter(
 
 def apply_updates(
     uow: UnitOfWork,
-    updates: Iterable[TrackingUpdate],
+    items: Iterable[tuple[TrackingUpdate, int | None]],
     *,
     now: datetime,
-    payload_id: int | None,
 ) -> IngestResult:
-    """Apply updates inside the caller's transaction (the caller commits)."""
-    updates = list(updates)
+    """Apply (update, id of the payload that brought it) pairs inside the caller's
+    transaction (the caller commits). Batching many messages here is what makes bulk
+    ingestion fast: a handful of queries per batch, not per message."""
+    pairs = list(items)
+    updates = [u for u, _ in pairs]
     result = IngestResult(updates=len(updates))
     carriers: dict[str, str] = {}
     for u in updates:
@@ -107,8 +109,8 @@ def apply_updates(
 
     with_events = {refs[u.tracking_number].id for u in updates if u.events}
     known = uow.tracking.existing_keys(with_events)
-    new_rows: list[tuple[int, TrackingEvent]] = []
-    for u in updates:
+    new_rows: list[tuple[int, TrackingEvent, int | None]] = []
+    for u, payload_id in pairs:
         ref = refs[u.tracking_number]
         if ref.order_id is None:
             result.unmatched_updates += 1
@@ -120,18 +122,19 @@ def apply_updates(
                 result.events_duplicate += 1
                 continue
             keys.add(key)
-            new_rows.append((ref.id, event))
+            new_rows.append((ref.id, event, payload_id))
     if new_rows:
-        uow.tracking.add_events(new_rows, received_at=now, payload_id=payload_id)
+        uow.tracking.add_events(new_rows, received_at=now)
         result.events_new = len(new_rows)
-        touched = {sid for sid, _ in new_rows}
+        touched = {sid for sid, _, _ in new_rows}
         events = uow.tracking.events(touched)
         uow.tracking.save_states([(sid, derive_state(events[sid])) for sid in touched], now)
 
+    # The newest estimate wins; within one batch, the later message.
+    edds = {refs[u.tracking_number].id: u.carrier_edd for u in updates if u.carrier_edd}
+    uow.tracking.set_edds(list(edds.items()), now)
     for u in updates:
         ref = refs[u.tracking_number]
-        if u.carrier_edd is not None:
-            uow.tracking.set_edd(ref.id, u.carrier_edd, now)
         for leg in u.linked:
             other = refs[leg.tracking_number]
             first, last = (ref, other) if leg.role == "last_mile" else (other, ref)

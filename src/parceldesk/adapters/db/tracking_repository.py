@@ -23,6 +23,16 @@ __all__ = ["SqlPayloadRepository", "SqlTrackingRepository"]
 
 _EVENTS = cast(Table, t.TrackingEvent.__table__)
 _SHIPMENTS = cast(Table, t.Shipment.__table__)
+_PAYLOADS = cast(Table, t.InboundPayload.__table__)
+_SET_EDD = (
+    update(_SHIPMENTS)
+    .where(_SHIPMENTS.c.id == bindparam("pk"))
+    .values(carrier_edd=bindparam("carrier_edd"), updated_at=bindparam("updated_at"))
+)
+#: last-mile legs of parcels we know: not "unmatched", their first leg has the order
+_LINKED_LEGS = select(t.Shipment.linked_leg_id).where(
+    t.Shipment.linked_leg_id.is_not(None), t.Shipment.order_id.is_not(None)
+)
 _SAVE_STATE = (
     update(_SHIPMENTS)
     .where(_SHIPMENTS.c.id == bindparam("pk"))
@@ -82,11 +92,7 @@ class SqlTrackingRepository:
         return found
 
     def add_events(
-        self,
-        rows: Sequence[tuple[int, TrackingEvent]],
-        *,
-        received_at: datetime,
-        payload_id: int | None,
+        self, rows: Sequence[tuple[int, TrackingEvent, int | None]], *, received_at: datetime
     ) -> None:
         bulk_insert(
             self.session,
@@ -107,7 +113,7 @@ class SqlTrackingRepository:
                     "received_at": received_at,
                     "payload_id": payload_id,
                 }
-                for sid, e in rows
+                for sid, e, payload_id in rows
             ],
         )
 
@@ -156,12 +162,11 @@ class SqlTrackingRepository:
             ],
         )  # fmt: skip
 
-    def set_edd(self, shipment_id: int, edd: datetime, now: datetime) -> None:
-        self.session.execute(
-            update(t.Shipment)
-            .where(t.Shipment.id == shipment_id)
-            .values(carrier_edd=edd, updated_at=now)
-        )
+    def set_edds(self, edds: Sequence[tuple[int, datetime]], now: datetime) -> None:
+        if edds:
+            self.session.execute(
+                _SET_EDD, [{"pk": sid, "carrier_edd": edd, "updated_at": now} for sid, edd in edds]
+            )
 
     def link(self, first_mile_id: int, last_mile_id: int, now: datetime) -> bool:
         """Point the first-mile leg at its last-mile leg; False if it was linked already."""
@@ -177,11 +182,20 @@ class SqlTrackingRepository:
             .where(t.Shipment.id == first_mile_id)
             .values(linked_leg_id=last_mile_id, leg_role="first_mile", updated_at=now)
         )
+        order_id, store_id = self.session.execute(
+            select(t.Shipment.order_id, t.Shipment.store_id).where(t.Shipment.id == first_mile_id)
+        ).one()
         self.session.execute(
             update(t.Shipment)
             .where(t.Shipment.id == last_mile_id)
             .values(leg_role="last_mile", updated_at=now)
         )
+        if order_id is not None:  # the last-mile leg is the same parcel of the same order
+            self.session.execute(
+                update(t.Shipment)
+                .where(t.Shipment.id == last_mile_id, t.Shipment.order_id.is_(None))
+                .values(order_id=order_id, store_id=store_id)
+            )
         return True
 
     def unmatched(self, limit: int) -> list[UnmatchedShipment]:
@@ -191,6 +205,7 @@ class SqlTrackingRepository:
                 t.Shipment.event_count, t.Shipment.created_at, t.Shipment.last_event_at,
             )
             .where(t.Shipment.order_id.is_(None))
+            .where(~t.Shipment.id.in_(_LINKED_LEGS))
             .order_by(t.Shipment.created_at, t.Shipment.id)
             .limit(limit)
         )  # fmt: skip
@@ -236,6 +251,63 @@ class SqlPayloadRepository:
             assert found is not None
             return StoredPayload(found, is_new=False)
         return StoredPayload(row.id, is_new=True)
+
+    def add_many(
+        self, *, source: str, items: Sequence[tuple[bytes, str | None]], received_at: datetime
+    ) -> list[StoredPayload]:
+        """Bulk ``add``: one query for what exists, one executemany for what is new."""
+        digests = [hashlib.sha256(body).hexdigest() for body, _ in items]
+        known: dict[str, int] = {}
+        for part in chunks(sorted(set(digests))):
+            rows = self.session.execute(
+                select(t.InboundPayload.content_sha256, t.InboundPayload.id).where(
+                    t.InboundPayload.source == source, t.InboundPayload.content_sha256.in_(part)
+                )
+            )
+            known.update(dict(rows.tuples().all()))
+        ids_by_message: dict[str, int] = {}
+        message_ids = sorted({m for _, m in items if m is not None})
+        for part in chunks(message_ids):
+            rows = self.session.execute(
+                select(t.InboundPayload.message_id, t.InboundPayload.id).where(
+                    t.InboundPayload.source == source, t.InboundPayload.message_id.in_(part)
+                )
+            )
+            ids_by_message.update({m: pk for m, pk in rows if m is not None})
+        fresh: dict[str, dict[str, object]] = {}
+        seen_messages: set[str] = set(ids_by_message)
+        for (body, message_id), digest in zip(items, digests, strict=True):
+            if digest in known or digest in fresh or (message_id and message_id in seen_messages):
+                continue
+            if message_id:
+                seen_messages.add(message_id)
+            fresh[digest] = {
+                "source": source, "received_at": received_at, "content_sha256": digest,
+                "message_id": message_id, "headers": "{}", "body": body,
+            }  # fmt: skip
+        bulk_insert(self.session, _PAYLOADS, list(fresh.values()))
+        if fresh:
+            for part in chunks(sorted(fresh)):
+                rows = self.session.execute(
+                    select(t.InboundPayload.content_sha256, t.InboundPayload.id).where(
+                        t.InboundPayload.source == source,
+                        t.InboundPayload.content_sha256.in_(part),
+                    )
+                )
+                known.update(dict(rows.tuples().all()))
+        for digest, row in fresh.items():
+            if row["message_id"]:
+                ids_by_message[str(row["message_id"])] = known[digest]
+        out: list[StoredPayload] = []
+        claimed: set[str] = set()
+        for (_, message_id), digest in zip(items, digests, strict=True):
+            is_new = digest in fresh and digest not in claimed
+            claimed.add(digest)
+            pk = known.get(digest)
+            if pk is None:  # a redelivery under a known message id, with other bytes
+                pk = ids_by_message[str(message_id)]
+            out.append(StoredPayload(pk, is_new))
+        return out
 
     def add_dead_letter(
         self, *, source: str, body: bytes, headers: str, received_at: datetime, reason: str

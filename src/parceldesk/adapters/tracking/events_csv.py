@@ -1,0 +1,177 @@
+"""The simple events CSV: one scan per row, streamed into one-event updates.
+
+Columns (header row, any order, case-insensitive; extra columns ignored):
+``tracking_number, carrier, event_time, location, description, status, code``.
+``tracking_number`` and ``event_time`` are required, the rest may be empty or absent.
+
+Why one-event updates: the file may hold millions of rows for thousands of parcels in
+any order, so the parser streams and the ingestion service groups (events are
+idempotent by dedup key, so grouping is only an optimisation).
+
+Rules:
+
+* ``event_time`` must be ISO 8601 *with* an offset (``2026-08-03T10:20:56+08:00`` or
+  ``...Z``). A CSV has no place to say where a naive time was local to, so a naive time is
+  a :class:`RowProblem`, not a guess.
+* ``status`` is a canonical status name (``in_transit``; case, spaces and hyphens are
+  forgiven) or empty; empty means "classify the description". Node and reason always come
+  from the text classifier when it agrees with the status.
+* Bad rows become :class:`RowProblem` (file, line, column, reason) and parsing goes on;
+  only a file that cannot be read as this CSV at all raises :class:`PayloadError`.
+
+Speed: the per-row path is ``csv`` (C), ``datetime.fromisoformat`` (C) and dict lookups;
+classification is memoised per (description, location), which real files repeat
+heavily. Last-mile numbers are only searched for in texts that contain digits.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from parceldesk.adapters.tracking.common import classify_text, find_linked
+from parceldesk.domain.taxonomy import Status
+from parceldesk.domain.tracking import TrackingEvent
+from parceldesk.services.tracking_records import PayloadError, TrackingUpdate
+
+__all__ = ["COLUMNS", "SOURCE", "RowProblem", "iter_updates"]
+
+SOURCE = "events_csv"
+COLUMNS = ("tracking_number", "carrier", "event_time", "location", "description", "status", "code")
+_REQUIRED = ("tracking_number", "event_time")
+_STATUSES: dict[str, Status] = {s.value: s for s in Status}
+_ALLOWED = ", ".join(s.value for s in Status)
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A row that could not become an event: where, which column, why."""
+
+    file: str
+    row: int  # line number in the file (the header is line 1)
+    column: str
+    reason: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        shown = f" (got {self.value!r})" if self.value else ""
+        return f"{self.file}:{self.row}: column {self.column!r}: {self.reason}{shown}"
+
+
+def _status(text: str) -> Status | None:
+    found = _STATUSES.get(text)
+    if found is None:
+        found = _STATUSES.get(text.strip().lower().replace(" ", "_").replace("-", "_"))
+    return found
+
+
+def iter_updates(path: str | Path) -> Iterator[TrackingUpdate | RowProblem]:
+    """Stream ``path`` as one :class:`TrackingUpdate` (or :class:`RowProblem`) per row."""
+    name = str(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            yield from _rows(name, csv.reader(fh))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise PayloadError(f"{name}: not a readable UTF-8 CSV ({exc})") from exc
+
+
+def _rows(name: str, reader: _Reader) -> Iterator[TrackingUpdate | RowProblem]:
+    header = next(reader, None)
+    if header is None:
+        raise PayloadError(f"{name}: empty file (expected a header row)")
+    index = {h.strip().lower(): i for i, h in enumerate(header)}
+    missing = [c for c in _REQUIRED if c not in index]
+    if missing:
+        raise PayloadError(
+            f"{name}: missing column(s) {', '.join(missing)}; found {', '.join(header)}"
+        )
+    width = len(header)
+    i_num, i_time = index["tracking_number"], index["event_time"]
+    optional = [index.get(c, -1) for c in ("carrier", "location", "description", "status", "code")]
+    i_carrier, i_loc, i_desc, i_status, i_code = optional
+    classify = classify_text
+    for row in reader:
+        line = reader.line_num
+        if len(row) != width:
+            if not any(cell.strip() for cell in row):
+                continue  # blank line
+            yield RowProblem(name, line, "*", f"expected {width} fields, found {len(row)}")
+            continue
+        number = row[i_num].strip()
+        if not number:
+            yield RowProblem(name, line, "tracking_number", "is empty")
+            continue
+        raw_time = row[i_time]
+        moment: datetime | None
+        try:
+            moment = datetime.fromisoformat(raw_time)
+        except ValueError:
+            moment = _retry_time(raw_time)
+            if moment is None:
+                yield RowProblem(name, line, "event_time", "is not an ISO 8601 date-time", raw_time)
+                continue
+        if moment.tzinfo is None:
+            yield RowProblem(
+                name, line, "event_time", "has no UTC offset (write e.g. +08:00 or Z)", raw_time
+            )
+            continue
+        if not 1970 <= moment.year <= 2200:
+            yield RowProblem(name, line, "event_time", "year out of range", raw_time)
+            continue
+        description = row[i_desc].strip() if i_desc >= 0 else ""
+        location = row[i_loc].strip() if i_loc >= 0 else ""
+        raw_status = row[i_status] if i_status >= 0 else ""
+        cls = classify(description, location)
+        if raw_status and raw_status.strip():
+            status = _status(raw_status)
+            if status is None:
+                yield RowProblem(
+                    name, line, "status", f"unknown status; expected one of {_ALLOWED}", raw_status
+                )
+                continue
+            node, reason = (cls.node, cls.reason) if cls.status is status else (None, None)
+        else:
+            status, node, reason = cls.status or Status.IN_TRANSIT, cls.node, cls.reason
+        event = TrackingEvent(
+            moment,
+            description,
+            status,
+            node,
+            reason,
+            location,
+            row[i_code].strip() if i_code >= 0 else "",
+            SOURCE,
+        )
+        yield TrackingUpdate(
+            source=SOURCE,
+            tracking_number=number,
+            carrier=row[i_carrier].strip() if i_carrier >= 0 else "",
+            events=(event,),
+            linked=tuple(find_linked(description, number)) if description else (),
+        )
+
+
+def _retry_time(text: str) -> datetime | None:
+    """Slow path: surrounding spaces (``fromisoformat`` rejects them)."""
+    stripped = text.strip()
+    if stripped == text or not stripped:
+        return None
+    try:
+        return datetime.fromisoformat(stripped)
+    except ValueError:
+        return None
+
+
+class _Reader(Protocol):
+    """The part of ``csv.reader`` used here (its class is private to ``_csv``)."""
+
+    @property
+    def line_num(self) -> int: ...
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...

@@ -1,0 +1,113 @@
+"""FastAPI application: tracking webhooks and a health check.
+
+Webhook contract (docs/adr/0003-tracking-ingestion.md):
+  * body over ``webhook_max_bytes``         -> 413, nothing stored
+  * missing or wrong signature              -> 401, nothing stored
+  * body we cannot parse                    -> 400 with the reason; kept as a dead letter
+  * otherwise                               -> 200 only after the transaction committed;
+                                               a duplicate answers 200 and changes nothing
+"""
+
+from __future__ import annotations
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import ORJSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from parceldesk.adapters.tracking.webhooks import WEBHOOK_SOURCES, WebhookSource
+from parceldesk.bootstrap import App
+from parceldesk.services.ingestion import IngestResult, ingest_message, record_dead_letter
+from parceldesk.services.tracking_records import PayloadError
+
+__all__ = ["create_app"]
+
+_KEPT_HEADERS = (
+    "content-type",
+    "user-agent",
+    "as-webhook-version",
+    "sign",
+    "aftership-hmac-sha256",
+)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(app: App) -> FastAPI:
+    api = FastAPI(title="parceldesk", version="0.1.0", default_response_class=ORJSONResponse)
+    settings = app.settings
+
+    def secret_for(source: str) -> str | None:
+        secret = (
+            settings.seventeen_track_secret if source == "17track" else settings.aftership_secret
+        )
+        return secret.get_secret_value() if secret is not None else None
+
+    @api.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    async def receive(source: WebhookSource, request: Request) -> ORJSONResponse:
+        secret = secret_for(source.name)
+        if not secret:
+            return ORJSONResponse(
+                {"error": f"{source.name} webhook secret is not configured"}, status_code=503
+            )
+        try:
+            body = await _read_body(request, settings.webhook_max_bytes)
+        except BodyTooLarge:
+            return ORJSONResponse(
+                {"error": f"body larger than {settings.webhook_max_bytes} bytes"}, status_code=413
+            )
+        if not source.verify(body, request.headers.get(source.signature_header), secret):
+            return ORJSONResponse({"error": "bad or missing signature"}, status_code=401)
+        headers = orjson.dumps(
+            {h: request.headers[h] for h in _KEPT_HEADERS if h in request.headers}
+        ).decode()
+        try:
+            updates = source.parse(body)
+        except PayloadError as exc:
+            await run_in_threadpool(
+                record_dead_letter, app.uow_factory(), source=source.name, body=body,
+                headers=headers, reason=str(exc), clock=app.clock,
+            )  # fmt: skip
+            return ORJSONResponse({"error": str(exc)}, status_code=400)
+        message_id = next((u.message_id for u in updates if u.message_id), None)
+        result: IngestResult = await run_in_threadpool(
+            ingest_message, app.uow_factory(), source=source.name, body=body, headers=headers,
+            updates=updates, clock=app.clock, message_id=message_id,
+        )  # fmt: skip
+        return ORJSONResponse(
+            {
+                "status": "duplicate" if result.messages_duplicate else "stored",
+                "events_new": result.events_new,
+                "events_duplicate": result.events_duplicate,
+                "unmatched": sorted(result.unmatched_numbers),
+            }
+        )
+
+    @api.post("/webhooks/17track")
+    async def seventeen_track(request: Request) -> ORJSONResponse:
+        return await receive(WEBHOOK_SOURCES["17track"], request)
+
+    @api.post("/webhooks/aftership")
+    async def aftership(request: Request) -> ORJSONResponse:
+        return await receive(WEBHOOK_SOURCES["aftership"], request)
+
+    return api

@@ -1,0 +1,130 @@
+"""Use case: ingest files of tracking messages (NDJSON webhook bodies, events CSV).
+
+Same rules as the webhook path (``services/ingestion.py``), batched: each batch of
+messages is one transaction -- raw bodies stored (repeats skipped), unparseable lines
+kept as dead letters, events deduplicated and states recomputed. Memory is bounded by
+the batch size, whatever the file size. A crash loses at most the uncommitted batch;
+re-running the file is harmless (everything is idempotent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from parceldesk.services.ingestion import IngestResult, apply_updates
+from parceldesk.services.ports import Clock, UnitOfWork
+from parceldesk.services.tracking_records import PayloadError, TrackingUpdate
+
+__all__ = ["BulkReport", "ingest_message_lines", "ingest_update_stream"]
+
+MAX_REASONS = 1000
+
+
+@dataclass(slots=True)
+class BulkReport:
+    totals: IngestResult = field(default_factory=IngestResult)
+    lines: int = 0
+    rejected: int = 0
+    #: (line or row number, reason), the first MAX_REASONS of them
+    reasons: list[tuple[int, str]] = field(default_factory=list)
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected += 1
+        if len(self.reasons) < MAX_REASONS:
+            self.reasons.append((line, reason))
+
+
+def _batches(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    batch: list[tuple[int, bytes]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def ingest_message_lines(
+    uow_factory: Callable[[], UnitOfWork],
+    lines: Iterator[tuple[int, bytes]],
+    *,
+    source: str,
+    parse: Callable[[bytes], list[TrackingUpdate]],
+    clock: Clock,
+    batch_size: int = 500,
+    on_progress: Callable[[BulkReport], None] | None = None,
+) -> BulkReport:
+    """Ingest ``(line number, body)`` messages, e.g. the lines of an NDJSON file."""
+    report = BulkReport()
+    for batch in _batches(lines, batch_size):
+        now = clock.now()
+        parsed: list[tuple[bytes, list[TrackingUpdate]]] = []
+        with uow_factory() as uow:
+            for line_no, body in batch:
+                report.lines += 1
+                try:
+                    parsed.append((body, parse(body)))
+                except PayloadError as exc:
+                    report.reject(line_no, str(exc))
+                    uow.payloads.add_dead_letter(
+                        source=source, body=body, headers="{}", received_at=now, reason=str(exc)
+                    )
+            stored = uow.payloads.add_many(
+                source=source,
+                items=[(body, _message_id(updates)) for body, updates in parsed],
+                received_at=now,
+            )
+            pairs = [
+                (u, st.id) for (_, updates), st in zip(parsed, stored, strict=True) if st.is_new
+                for u in updates
+            ]  # fmt: skip
+            result = apply_updates(uow, pairs, now=now)
+            result.messages = len(parsed)
+            result.messages_duplicate = sum(1 for st in stored if not st.is_new)
+            uow.commit()
+        report.totals.add(result)
+        if on_progress is not None:
+            on_progress(report)
+    return report
+
+
+def ingest_update_stream(
+    uow_factory: Callable[[], UnitOfWork],
+    items: Iterable[TrackingUpdate | tuple[int, str]],
+    *,
+    clock: Clock,
+    batch_size: int = 20_000,
+    on_progress: Callable[[BulkReport], None] | None = None,
+) -> BulkReport:
+    """Ingest already-parsed updates (events CSV rows); ``(row, reason)`` items are
+    rejected rows. The file itself is the raw payload here (recorded by the caller)."""
+    report = BulkReport()
+    batch: list[tuple[TrackingUpdate, int | None]] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        with uow_factory() as uow:
+            result = apply_updates(uow, batch, now=clock.now())
+            uow.commit()
+        report.totals.add(result)
+        batch.clear()
+        if on_progress is not None:
+            on_progress(report)
+
+    for item in items:
+        report.lines += 1
+        if isinstance(item, tuple):
+            report.reject(*item)
+            continue
+        batch.append((item, None))
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return report
+
+
+def _message_id(updates: list[TrackingUpdate]) -> str | None:
+    return next((u.message_id for u in updates if u.message_id), None)

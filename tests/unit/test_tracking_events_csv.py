@@ -1,0 +1,114 @@
+"""The simple events CSV: one-event updates, row problems that say where, and speed."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from parceldesk.adapters.tracking.events_csv import COLUMNS, RowProblem, iter_updates
+from parceldesk.domain.taxonomy import ExceptionReason as R
+from parceldesk.domain.taxonomy import Node as N
+from parceldesk.domain.taxonomy import Status as S
+from parceldesk.services.tracking_records import LinkedLeg, PayloadError, TrackingUpdate
+
+HEADER = ",".join(COLUMNS)
+
+
+def write(tmp_path: Path, text: str, name: str = "events.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_rows_become_one_event_updates(tmp_path: Path) -> None:
+    path = write(tmp_path, "\ufeff" + HEADER + "\n"
+        "YT1,yunexpress,2026-08-03T10:20:56+08:00,\"SHENZHEN, GD, CN\",已到达【深圳转运中心】,,\n"
+        "YT1,yunexpress,2026-08-05T09:00:00Z,\"LOS ANGELES, CA, US\",Held by customs,exception,X1\n"
+        "YT1,yunexpress,2026-08-06T09:00:00-07:00,,Parcel scanned,In Transit,\n"
+        "\n"
+        "YT2,yunexpress,2026-08-07T09:00:00-07:00,,\"Handed over to USPS 9400 1000 0000 0000 0000 02\",,\n")  # fmt: skip
+    items = list(iter_updates(path))
+    assert all(isinstance(i, TrackingUpdate) for i in items) and len(items) == 4
+    first, held, plain, handover = (i for i in items if isinstance(i, TrackingUpdate))
+    (e,) = first.events
+    assert (first.source, first.tracking_number, first.carrier) == (
+        "events_csv",
+        "YT1",
+        "yunexpress",
+    )
+    assert (
+        e.occurred_at == datetime(2026, 8, 3, 2, 20, 56, tzinfo=UTC) and e.utc_offset_minutes == 480
+    )
+    assert (e.status, e.node) == (S.IN_TRANSIT, N.ORIGIN_FACILITY)  # empty status: classifier
+    assert held.events[0].status is S.EXCEPTION and held.events[0].reason is R.CUSTOMS_HOLD
+    assert held.events[0].raw_code == "X1" and held.events[0].location == "LOS ANGELES, CA, US"
+    assert plain.events[0].status is S.IN_TRANSIT  # "In Transit" is forgiven
+    assert handover.linked == (LinkedLeg("9400100000000000000002", "usps", "last_mile"),)
+
+
+def test_row_problems_name_file_row_column_reason(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "\n"
+        "A,c,2026-08-03T10:20:56,x,desc,,\n"
+        "A,c,03/08/2026 10:20,x,desc,,\n"
+        ",c,2026-08-03T10:20:56Z,x,desc,,\n"
+        "A,c,2026-08-03T10:20:56Z,x,desc,teleported,\n"
+        "A,c,2026-08-03T10:20:56Z\n"
+        "A,c, 2026-08-03T10:20:56Z ,x,desc,delivered,\n"
+        "A,c,1900-01-01T00:00:00Z,x,desc,,\n")  # fmt: skip
+    items = list(iter_updates(path))
+    problems = [i for i in items if isinstance(i, RowProblem)]
+    assert [(p.row, p.column) for p in problems] == [
+        (2, "event_time"), (3, "event_time"), (4, "tracking_number"), (5, "status"), (6, "*"),
+        (8, "event_time"),
+    ]  # fmt: skip
+    assert "has no UTC offset" in problems[0].reason and problems[0].file == str(path)
+    assert str(problems[0]).startswith(f"{path}:2: column 'event_time': has no UTC offset")
+    assert "expected one of pending, info_received" in problems[3].reason
+    assert isinstance(items[5], TrackingUpdate) and items[5].events[0].status is S.DELIVERED
+
+
+def test_header_rules(tmp_path: Path) -> None:
+    reordered = write(tmp_path, "Event_Time,Tracking_Number,Extra\n2026-08-03T10:20:56Z,A,zzz\n")
+    (u,) = list(iter_updates(reordered))
+    assert isinstance(u, TrackingUpdate) and u.carrier == "" and u.events[0].description == ""
+    with pytest.raises(PayloadError, match="missing column"):
+        list(iter_updates(write(tmp_path, "tracking_number,carrier\nA,b\n", "bad.csv")))
+    with pytest.raises(PayloadError, match="empty file"):
+        list(iter_updates(write(tmp_path, "", "empty.csv")))
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(HEADER.encode() + b"\nA,\xff\xfe,2026-08-03T10:20:56Z,,,,\n")
+    with pytest.raises(PayloadError, match="not a readable UTF-8 CSV"):
+        list(iter_updates(binary))
+
+
+@pytest.mark.slow
+def test_a_million_rows_well_under_a_minute(tmp_path: Path) -> None:
+    texts = [
+        ('"SHENZHEN, GD, CN"', "已到达【深圳转运中心】", ""),
+        ('"LOS ANGELES, CA, US"', "Arrived at USPS Regional Facility", "in_transit"),
+        ('"PHOENIX, AZ, US"', "Out for Delivery", ""),
+        ('"PHOENIX, AZ, US"', '"Delivered, In/At Mailbox"', "delivered"),
+        ('"HONG KONG, HK"', "Flight departed from Hong Kong", ""),
+    ]
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(HEADER + "\n")
+        block = []
+        for i in range(10_000):
+            loc, desc, status = texts[i % len(texts)]
+            block.append(f"YT{i:016d},yunexpress,2026-08-{1 + i % 28:02d}T{i % 24:02d}:15:00+08:00,"
+                         f"{loc},{desc},{status},C{i % 7}\n")  # fmt: skip
+        chunk = "".join(block)
+        for _ in range(100):
+            fh.write(chunk)
+    start = time.perf_counter()
+    count = 0
+    for item in iter_updates(path):
+        assert isinstance(item, TrackingUpdate)
+        count += 1
+    elapsed = time.perf_counter() - start
+    assert count == 1_000_000
+    assert elapsed < 45, f"1M rows took {elapsed:.1f}s"
