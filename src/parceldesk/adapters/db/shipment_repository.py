@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from parceldesk.adapters.db import tables as t
 from parceldesk.adapters.db.order_repository import chunks
-from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
+from parceldesk.domain.taxonomy import TERMINAL_STATUSES, ExceptionReason, Node, Status
 from parceldesk.services.ports import OrderKey, ShipmentSummary
 
 __all__ = ["SqlShipmentRepository"]
+
+_ALARM_STATUSES = [
+    s.value for s in (Status.EXCEPTION, Status.FAILED_ATTEMPT, Status.RETURNING, Status.EXPIRED)
+]
 
 
 class SqlShipmentRepository:
@@ -50,7 +54,7 @@ class SqlShipmentRepository:
             .outerjoin(linked, linked.id == t.Shipment.linked_leg_id)
         )
 
-    def list(
+    def listing(
         self,
         *,
         store_ids: Sequence[int] | None,
@@ -63,6 +67,36 @@ class SqlShipmentRepository:
             query = query.where(t.Shipment.store_id.in_(list(store_ids)))
         if status is not None:
             query = query.where(t.Shipment.status == status)
+        return [_summary(*row) for row in self.session.execute(query)]
+
+    def status_counts(self, *, store_ids: Sequence[int] | None) -> dict[str, int]:
+        query = (
+            select(t.Shipment.status, func.count())
+            .where(t.Shipment.leg_role != "last_mile")  # one parcel, counted once
+            .group_by(t.Shipment.status)
+        )
+        if store_ids is not None:
+            query = query.where(t.Shipment.store_id.in_(list(store_ids)))
+        return {status: count for status, count in self.session.execute(query).tuples()}
+
+    def needing_attention(
+        self, *, store_ids: Sequence[int] | None, limit: int
+    ) -> list[ShipmentSummary]:
+        """Parcels not delivered or returned, in an exception first, then longest silent."""
+        open_statuses = [s.value for s in Status if s not in TERMINAL_STATUSES]
+        query = (
+            self._summary_query()
+            .where(t.Shipment.status.in_(open_statuses), t.Shipment.order_id.is_not(None))
+            .where(t.Shipment.leg_role != "last_mile")  # its first leg carries the events
+            .order_by(
+                case((t.Shipment.status.in_(_ALARM_STATUSES), 0), else_=1),
+                t.Shipment.last_event_at.asc().nulls_first(),
+                t.Shipment.id,
+            )
+            .limit(limit)
+        )
+        if store_ids is not None:
+            query = query.where(t.Shipment.store_id.in_(list(store_ids)))
         return [_summary(*row) for row in self.session.execute(query)]
 
     def get(self, tracking_number: str) -> ShipmentSummary | None:

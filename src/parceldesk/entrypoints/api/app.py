@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import orjson
 from fastapi import FastAPI, Request
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from parceldesk.adapters.tracking.webhooks import WEBHOOK_SOURCES, WebhookSource
@@ -35,6 +35,12 @@ class BodyTooLarge(Exception):
     pass
 
 
+def _json(content: object, status_code: int = 200) -> Response:
+    """A JSON response serialised with orjson (``ORJSONResponse`` is deprecated in FastAPI
+    >= 0.120 and warns on every response)."""
+    return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -50,7 +56,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def create_app(app: App) -> FastAPI:
-    api = FastAPI(title="parceldesk", version="0.1.0", default_response_class=ORJSONResponse)
+    api = FastAPI(title="parceldesk", version="0.1.0")
     settings = app.settings
 
     def secret_for(source: str) -> str | None:
@@ -63,20 +69,20 @@ def create_app(app: App) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    async def receive(source: WebhookSource, request: Request) -> ORJSONResponse:
+    async def receive(source: WebhookSource, request: Request) -> Response:
         secret = secret_for(source.name)
         if not secret:
-            return ORJSONResponse(
+            return _json(
                 {"error": f"{source.name} webhook secret is not configured"}, status_code=503
             )
         try:
             body = await _read_body(request, settings.webhook_max_bytes)
         except BodyTooLarge:
-            return ORJSONResponse(
+            return _json(
                 {"error": f"body larger than {settings.webhook_max_bytes} bytes"}, status_code=413
             )
         if not source.verify(body, request.headers.get(source.signature_header), secret):
-            return ORJSONResponse({"error": "bad or missing signature"}, status_code=401)
+            return _json({"error": "bad or missing signature"}, status_code=401)
         headers = orjson.dumps(
             {h: request.headers[h] for h in _KEPT_HEADERS if h in request.headers}
         ).decode()
@@ -87,13 +93,13 @@ def create_app(app: App) -> FastAPI:
                 record_dead_letter, app.uow_factory(), source=source.name, body=body,
                 headers=headers, reason=str(exc), clock=app.clock,
             )  # fmt: skip
-            return ORJSONResponse({"error": str(exc)}, status_code=400)
+            return _json({"error": str(exc)}, status_code=400)
         message_id = next((u.message_id for u in updates if u.message_id), None)
         result: IngestResult = await run_in_threadpool(
             ingest_message, app.uow_factory(), source=source.name, body=body, headers=headers,
             updates=updates, clock=app.clock, message_id=message_id,
         )  # fmt: skip
-        return ORJSONResponse(
+        return _json(
             {
                 "status": "duplicate" if result.messages_duplicate else "stored",
                 "events_new": result.events_new,
@@ -103,11 +109,11 @@ def create_app(app: App) -> FastAPI:
         )
 
     @api.post("/webhooks/17track")
-    async def seventeen_track(request: Request) -> ORJSONResponse:
+    async def seventeen_track(request: Request) -> Response:
         return await receive(WEBHOOK_SOURCES["17track"], request)
 
     @api.post("/webhooks/aftership")
-    async def aftership(request: Request) -> ORJSONResponse:
+    async def aftership(request: Request) -> Response:
         return await receive(WEBHOOK_SOURCES["aftership"], request)
 
     return api

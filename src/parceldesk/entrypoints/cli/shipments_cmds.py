@@ -42,7 +42,7 @@ def list_cmd(
             if store not in found:
                 raise typer.BadParameter(f"no store named {store!r}")
             store_ids = [found[store]]
-        rows = uow.shipments.list(store_ids=store_ids, status=status, limit=limit, offset=offset)
+        rows = uow.shipments.listing(store_ids=store_ids, status=status, limit=limit, offset=offset)
     if as_json:
         for row in rows:
             print(_json(row))

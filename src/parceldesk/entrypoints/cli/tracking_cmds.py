@@ -24,7 +24,7 @@ class Source(StrEnum):
     EVENTS_CSV = "events-csv"
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+def ndjson_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     with path.open("rb") as fh:
         for number, line in enumerate(fh, start=1):
             body = line.rstrip(b"\r\n")
@@ -67,9 +67,13 @@ def ingest_cmd(
         else:
             parser = WEBHOOK_SOURCES[source.value].parse
             report = ingest_message_lines(
-                pd.uow_factory, _lines(file), source=source.value, parse=parser, clock=pd.clock,
+                pd.uow_factory,
+                ndjson_lines(file),
+                source=source.value,
+                parse=parser,
+                clock=pd.clock,
                 on_progress=show,
-            )  # fmt: skip
+            )
     t = report.totals
     for line, reason in report.reasons[:20]:
         err_console.print(f"rejected line {line}: {reason}", highlight=False, markup=False)
