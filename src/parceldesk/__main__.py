@@ -1,0 +1,5 @@
+"""``python -m parceldesk``."""
+
+from parceldesk.entrypoints.cli.app import main
+
+main()
