@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from parceldesk.domain.errors import InvalidValue
@@ -51,19 +51,20 @@ class TrackingEvent:
     location: str = ""
     raw_code: str = ""
     source: str = ""
+    #: identity of the scan (see ``event_dedup_key``), computed once: providers resend
+    #: whole histories, so the key of one scan is asked for many times
+    dedup_key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
             raise InvalidValue(f"event time {self.occurred_at.isoformat()} has no offset")
+        key = event_dedup_key(self.occurred_at, self.description, self.location, self.raw_code)
+        object.__setattr__(self, "dedup_key", key)
 
     @property
     def utc_offset_minutes(self) -> int:
         offset = self.occurred_at.utcoffset() or timedelta(0)
         return int(offset.total_seconds() // 60)
-
-    @property
-    def dedup_key(self) -> str:
-        return event_dedup_key(self.occurred_at, self.description, self.location, self.raw_code)
 
     def sort_key(self) -> tuple[float, int, int, str]:
         """Total order: time, then chain progress, then text (deterministic on ties)."""

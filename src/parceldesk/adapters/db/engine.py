@@ -4,6 +4,15 @@ SQLite is tuned for a single-writer desktop/server use: WAL (readers never block
 writer), foreign keys on (off by default in SQLite!), a busy timeout instead of instant
 ``database is locked`` errors, and ``synchronous=NORMAL``, which in WAL mode is still
 durable across application crashes (an OS crash may lose the last transactions).
+
+Transactions: the ``sqlite3`` driver's legacy mode emits no BEGIN before SELECT or
+SAVEPOINT, so a SAVEPOINT opened first *is* the transaction and its RELEASE commits it
+(the raw payload was committed before its events: a crash in between made the provider's
+retry a "duplicate" and lost the events), and reads ran outside the transaction. We turn
+the driver's handling off and emit ``BEGIN IMMEDIATE`` ourselves (SQLAlchemy's documented
+recipe): every transaction is atomic and takes the single write lock up front, waiting on
+``busy_timeout``, instead of failing with SQLITE_BUSY when a read-then-write transaction
+finds its snapshot outdated by a concurrent writer.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         kwargs["connect_args"] = {"timeout": 30}
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -45,6 +55,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: bulk imports touch big indexes
     cursor.close()
+    dbapi_connection.isolation_level = None  # the driver emits no BEGIN; _sqlite_begin does
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine | None = None, url: str | None = None) -> Config:
