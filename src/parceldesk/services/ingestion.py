@@ -108,6 +108,7 @@ def apply_updates(
         result.shipments_created = len(missing)
 
     with_events = {refs[u.tracking_number].id for u in updates if u.events}
+    uow.tracking.lock(ref.id for ref in refs.values())
     known = uow.tracking.existing_keys(with_events)
     new_rows: list[tuple[int, TrackingEvent, int | None]] = []
     for u, payload_id in pairs:

@@ -20,12 +20,14 @@ __all__ = ["bulk_insert"]
 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _Processors = list[Callable[[Any], Any] | None]
-_cache: dict[tuple[str, str, tuple[str, ...]], tuple[str, _Processors]] = {}
+_cache: dict[tuple[str, str, tuple[str, ...], bool], tuple[str, _Processors]] = {}
 
 
-def _prepared(session: Session, table: Table, columns: tuple[str, ...]) -> tuple[str, _Processors]:
+def _prepared(
+    session: Session, table: Table, columns: tuple[str, ...], skip_duplicates: bool
+) -> tuple[str, _Processors]:
     dialect = session.get_bind().dialect
-    key = (dialect.name, table.name, columns)
+    key = (dialect.name, table.name, columns, skip_duplicates)
     found = _cache.get(key)
     if found is None:
         mark = _PLACEHOLDER[dialect.paramstyle]
@@ -33,17 +35,28 @@ def _prepared(session: Session, table: Table, columns: tuple[str, ...]) -> tuple
             f"INSERT INTO {table.name} ({', '.join(columns)}) "
             f"VALUES ({', '.join(mark for _ in columns)})"
         )
+        if skip_duplicates:  # SQLite >= 3.24 and PostgreSQL share this syntax
+            sql += " ON CONFLICT DO NOTHING"
         processors: _Processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
         found = _cache[key] = (sql, processors)
     return found
 
 
-def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT ``rows`` (dicts with identical keys) into ``table`` in one executemany."""
+def bulk_insert(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    skip_duplicates: bool = False,
+) -> None:
+    """INSERT ``rows`` (dicts with identical keys) into ``table`` in one executemany.
+
+    ``skip_duplicates`` ignores rows that break a unique constraint: concurrent webhook
+    deliveries may race to create the same parcel or event, and both must succeed."""
     if not rows:
         return
     columns = tuple(rows[0])
-    sql, processors = _prepared(session, table, columns)
+    sql, processors = _prepared(session, table, columns, skip_duplicates)
     convert = [(i, p) for i, p in enumerate(processors) if p is not None]
     get = itemgetter(*columns)
     params: list[tuple[Any, ...]] = []

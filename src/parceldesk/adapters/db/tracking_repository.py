@@ -77,7 +77,21 @@ class SqlTrackingRepository:
             }
             for number, carrier in numbers
         ]  # fmt: skip
-        bulk_insert(self.session, _SHIPMENTS, rows)
+        bulk_insert(self.session, _SHIPMENTS, rows, skip_duplicates=True)
+
+    def lock(self, shipment_ids: Iterable[int]) -> None:
+        """Row-lock parcels (PostgreSQL ``FOR UPDATE``, in id order so that concurrent
+        deliveries cannot deadlock) before reading their events: a state derived from
+        events must see every committed event. SQLite serialises writers already."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            return
+        for part in chunks(sorted(set(shipment_ids))):
+            self.session.execute(
+                select(t.Shipment.id)
+                .where(t.Shipment.id.in_(part))
+                .order_by(t.Shipment.id)
+                .with_for_update()
+            ).all()
 
     def existing_keys(self, shipment_ids: Iterable[int]) -> dict[int, set[str]]:
         found: dict[int, set[str]] = defaultdict(set)
@@ -97,7 +111,8 @@ class SqlTrackingRepository:
         bulk_insert(
             self.session,
             _EVENTS,
-            [
+            skip_duplicates=True,
+            rows=[
                 {
                     "shipment_id": sid,
                     "occurred_at": e.occurred_at,
