@@ -13,6 +13,7 @@ from parceldesk.adapters.db.order_repository import (
     SqlOrderRepository,
     SqlStoreRepository,
 )
+from parceldesk.adapters.db.refresh_repository import SqlRefreshRepository
 from parceldesk.adapters.db.shipment_repository import SqlShipmentRepository
 from parceldesk.adapters.db.tracking_repository import SqlPayloadRepository, SqlTrackingRepository
 from parceldesk.services.ports import (
@@ -23,6 +24,7 @@ from parceldesk.services.ports import (
     StoreRepository,
     TrackingRepository,
 )
+from parceldesk.services.tracking_refresh import RefreshRepository
 
 __all__ = ["SqlUnitOfWork"]
 
@@ -36,6 +38,7 @@ class SqlUnitOfWork:
     import_runs: ImportRunRepository
     tracking: TrackingRepository
     payloads: PayloadRepository
+    refresh: RefreshRepository
 
     def __init__(self, engine: Engine) -> None:
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
@@ -49,6 +52,7 @@ class SqlUnitOfWork:
         self.import_runs = SqlImportRunRepository(self.session)
         self.tracking = SqlTrackingRepository(self.session)
         self.payloads = SqlPayloadRepository(self.session)
+        self.refresh = SqlRefreshRepository(self.session)
         return self
 
     def __exit__(

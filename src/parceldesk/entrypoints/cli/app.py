@@ -15,7 +15,13 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from parceldesk import __version__
 from parceldesk.adapters.importers.tables import FileRejected
 from parceldesk.domain.errors import DomainError
-from parceldesk.entrypoints.cli import demo_cmd, import_cmds, shipments_cmds, tracking_cmds
+from parceldesk.entrypoints.cli import (
+    demo_cmd,
+    import_cmds,
+    refresh_cmds,
+    shipments_cmds,
+    tracking_cmds,
+)
 from parceldesk.entrypoints.cli.common import DbOption, app_for, console, err_console
 
 app = typer.Typer(
@@ -26,6 +32,7 @@ app = typer.Typer(
 )
 app.add_typer(import_cmds.app, name="import")
 app.add_typer(shipments_cmds.app, name="shipments")
+app.add_typer(refresh_cmds.app, name="track")
 app.command("ingest")(tracking_cmds.ingest_cmd)
 app.command("serve")(tracking_cmds.serve_cmd)
 app.command("demo")(demo_cmd.demo_cmd)
