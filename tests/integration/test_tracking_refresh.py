@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 from parceldesk.adapters.clock import FixedClock
 from parceldesk.adapters.db import tables as t
 from parceldesk.adapters.db.engine import make_engine, upgrade_schema
-from parceldesk.adapters.db.refresh_repository import SqlRefreshRepository
 from parceldesk.adapters.db.unit_of_work import SqlUnitOfWork
 from parceldesk.adapters.tracking.seventeen_track import client as st_client
 from parceldesk.adapters.tracking.seventeen_track.client import SeventeenTrackClient
@@ -40,20 +39,9 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 UowFactory = Callable[[], SqlUnitOfWork]
 
 
-class _RefreshUow(SqlUnitOfWork):
-    """Attaches the refresh repository if the unit of work does not carry it (yet)."""
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        if not isinstance(getattr(self, "refresh", None), SqlRefreshRepository):
-            assert self.session is not None
-            self.refresh = SqlRefreshRepository(self.session)
-        return self
-
-
 @pytest.fixture
 def refresh_uow(engine: Engine) -> UowFactory:
-    return lambda: _RefreshUow(engine)
+    return lambda: SqlUnitOfWork(engine)
 
 
 def add(

@@ -20,11 +20,10 @@ import re
 from contextlib import ExitStack
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated
 
 import typer
 
-from parceldesk.adapters.db.refresh_repository import SqlRefreshRepository
 from parceldesk.adapters.db.unit_of_work import SqlUnitOfWork
 from parceldesk.entrypoints.cli.common import (
     DbOption,
@@ -36,7 +35,6 @@ from parceldesk.entrypoints.cli.common import (
 )
 from parceldesk.services.tracking_refresh import (
     RefreshReport,
-    RefreshRepository,
     TrackingPoller,
     refresh_active,
 )
@@ -68,19 +66,6 @@ def parse_duration(text: str) -> timedelta:
     if total <= timedelta(0):
         raise typer.BadParameter("the duration must be positive")
     return total
-
-
-class _RefreshUnitOfWork(SqlUnitOfWork):
-    """``SqlUnitOfWork`` with the refresh repository attached (until the unit of work
-    carries it itself, after which this subclass is a no-op)."""
-
-    refresh: RefreshRepository
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        assert self.session is not None
-        self.refresh = SqlRefreshRepository(self.session)
-        return self
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -156,7 +141,7 @@ def refresh_cmd(
         pd = stack.enter_context(app_for(db, as_of=instant))
         engine = pd.engine
         report = refresh_active(
-            lambda: _RefreshUnitOfWork(engine),
+            lambda: SqlUnitOfWork(engine),
             source,
             pd.clock,
             stale_after=stale,
