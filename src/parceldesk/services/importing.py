@@ -17,14 +17,11 @@ storing half an order would understate what is at risk.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from parceldesk.domain.errors import InvalidValue
-from parceldesk.domain.money import Money
 from parceldesk.domain.orders import (
     Address,
     Buyer,
@@ -32,6 +29,15 @@ from parceldesk.domain.orders import (
     OrderLine,
     ShipmentPlan,
     normalise_tracking_number,
+)
+from parceldesk.services.import_grouping import (
+    Group,
+    content_hash,
+    field_of,
+    first,
+    groups,
+    money,
+    text,
 )
 from parceldesk.services.import_records import LineRecord, OrderSource, RowError
 from parceldesk.services.ports import Clock, ImportRunRecord, OrderWrite, UnitOfWork
@@ -86,13 +92,6 @@ class ImportReport:
         self.rejected_rows.setdefault(error.row, []).append(f"{error.column}: {error.reason}")
 
 
-@dataclass(slots=True)
-class _Group:
-    key: tuple[str, str]
-    records: list[LineRecord] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-
 def import_orders(
     uow: UnitOfWork,
     source: OrderSource,
@@ -108,7 +107,7 @@ def import_orders(
     report = ImportReport(file=source.path.name, format=source.format_name, dry_run=options.dry_run)
     run = _ImportRun(uow, clock, options, report, file_name=report.file)
     with uow:
-        for group in _groups(source.records(), report, on_progress):
+        for group in groups(source.records(), report, on_progress):
             run.add_group(group)
         run.flush()
         writes_valid = report.ok or options.skip_invalid
@@ -136,41 +135,6 @@ def import_orders(
     return report
 
 
-def _groups(
-    items: Iterator[LineRecord | RowError],
-    report: ImportReport,
-    on_progress: Callable[[int], None] | None,
-) -> Iterator[_Group]:
-    """Adjacent rows with the same (store, order id) form one group."""
-    current: _Group | None = None
-    for item in items:
-        report.rows += 1
-        if on_progress is not None and report.rows % 5000 == 0:
-            on_progress(report.rows)
-        store = (item.store or "") if isinstance(item, LineRecord) else ""
-        if current is not None and _same_order(current.key, store, item.order_id):
-            if not current.key[0] and store:
-                current.key = (store, item.order_id)
-        else:
-            if current is not None:
-                yield current
-            current = _Group(key=(store, item.order_id))
-        if isinstance(item, RowError):
-            current.errors.append(item)
-        else:
-            current.records.append(item)
-    if current is not None:
-        yield current
-    if on_progress is not None:
-        on_progress(report.rows)
-
-
-def _same_order(key: tuple[str, str], store: str, order_id: str) -> bool:
-    """A row continues the current order when the ids match and the stores do not clash
-    (Shopify continuation rows and unreadable rows carry no store)."""
-    return key[1] == order_id and (not store or not key[0] or key[0] == store)
-
-
 class _ImportRun:
     """State of one import: batches, stores seen, tracking numbers claimed so far."""
 
@@ -187,13 +151,13 @@ class _ImportRun:
         self.options = options
         self.report = report
         self.file_name = file_name
-        self.batch: list[tuple[Order, _Group]] = []
+        self.batch: list[tuple[Order, Group]] = []
         self.store_ids: dict[str, int] = {}
         self.claimed: dict[str, tuple[str, str, int]] = {}  # tracking -> (store, order, row)
         self.written: set[tuple[str, str]] = set()
         self.batch_keys: set[tuple[str, str]] = set()
 
-    def add_group(self, group: _Group) -> None:
+    def add_group(self, group: Group) -> None:
         order = None if group.errors else self._build(group)
         if order is None:
             self._reject(group)
@@ -206,7 +170,7 @@ class _ImportRun:
         if len(self.batch) >= self.options.batch_size:
             self.flush()
 
-    def _reject(self, group: _Group) -> None:
+    def _reject(self, group: Group) -> None:
         first = group.errors[0]
         for error in group.errors:
             self.report.add_error(error, self.options.keep_errors)
@@ -218,7 +182,7 @@ class _ImportRun:
                 )
 
     def _fail(
-        self, group: _Group, rec: LineRecord, field_name: str, reason: str, value: object = ""
+        self, group: Group, rec: LineRecord, field_name: str, reason: str, value: object = ""
     ) -> None:
         shown = "" if value in (None, "") else str(value)
         group.errors.append(
@@ -227,18 +191,18 @@ class _ImportRun:
             )
         )
 
-    def _build(self, group: _Group) -> Order | None:
+    def _build(self, group: Group) -> Order | None:
         records = group.records
         head = records[0]
-        currency = _text(records, "currency") or self.options.default_currency
-        store = _text(records, "store")
+        currency = text(records, "currency") or self.options.default_currency
+        store = text(records, "store")
         if not store:
             self._fail(group, head, "store", "no store: fill the column or pass --store")
         if not currency:
             self._fail(group, head, "currency", "no currency: fill the column or pass --currency")
         if not store or not currency:
             return None
-        order_date = _first(records, "order_date")
+        order_date = first(records, "order_date")
         try:
             order = Order(
                 store=store,
@@ -247,19 +211,19 @@ class _ImportRun:
                 order_date=order_date if isinstance(order_date, datetime) else None,
                 currency=currency,
                 buyer=Buyer(
-                    *(_text(records, f) for f in ("buyer_name", "buyer_email", "buyer_phone"))
+                    *(text(records, f) for f in ("buyer_name", "buyer_email", "buyer_phone"))
                 ),
-                ship_to=Address(*(_text(records, f) for f in _ADDRESS_FIELDS)),
+                ship_to=Address(*(text(records, f) for f in _ADDRESS_FIELDS)),
             )
         except InvalidValue as exc:
-            self._fail(group, head, _field_of(exc), str(exc))
+            self._fail(group, head, field_of(exc), str(exc))
             return None
         for rec in group.records:
             self._add_line(order, group, rec)
             self._add_shipment(order, group, rec)
         return None if group.errors else order
 
-    def _add_line(self, order: Order, group: _Group, rec: LineRecord) -> None:
+    def _add_line(self, order: Order, group: Group, rec: LineRecord) -> None:
         if rec.quantity is None:
             if rec.sku or rec.item_name:
                 self._fail(group, rec, "quantity", "quantity is missing for this item")
@@ -270,14 +234,14 @@ class _ImportRun:
                     sku=rec.sku,
                     name=rec.item_name,
                     quantity=rec.quantity,
-                    unit_price=_money(rec.unit_price, rec.currency or order.currency),
-                    unit_cost=_money(rec.unit_cost, rec.currency or order.currency),
+                    unit_price=money(rec.unit_price, rec.currency or order.currency),
+                    unit_cost=money(rec.unit_cost, rec.currency or order.currency),
                 )
             )
         except InvalidValue as exc:
             self._fail(group, rec, exc.field or "currency", str(exc))
 
-    def _add_shipment(self, order: Order, group: _Group, rec: LineRecord) -> None:
+    def _add_shipment(self, order: Order, group: Group, rec: LineRecord) -> None:
         if not rec.tracking_number:
             return
         try:
@@ -292,8 +256,8 @@ class _ImportRun:
                 destination_country=order.ship_to.country,
                 ship_date=rec.ship_date,
                 promised_date=rec.promised_date,
-                declared_value=_money(rec.declared_value, value_currency),
-                insured_value=_money(rec.insured_value, value_currency),
+                declared_value=money(rec.declared_value, value_currency),
+                insured_value=money(rec.insured_value, value_currency),
                 signature_required=bool(rec.signature_required),
             )
         except InvalidValue as exc:
@@ -326,7 +290,7 @@ class _ImportRun:
                 OrderWrite(
                     store_id,
                     order,
-                    _content_hash(order),
+                    content_hash(order),
                     merge=(order.store, order.order_id) in self.written,
                 )
             )
@@ -360,7 +324,7 @@ class _ImportRun:
         return store_id
 
     def _drop_db_conflicts(
-        self, writes: Sequence[OrderWrite], groups: dict[int, _Group]
+        self, writes: Sequence[OrderWrite], groups: dict[int, Group]
     ) -> list[OrderWrite]:
         """Refuse orders whose tracking number the database already gives to another order."""
         numbers = [s.tracking_number for w in writes for s in w.order.shipments]
@@ -390,82 +354,3 @@ class _ImportRun:
             else:
                 kept.append(w)
         return kept
-
-
-def _first(records: Sequence[LineRecord], name: str) -> object:
-    for rec in records:
-        value = getattr(rec, name)
-        if value is not None and value != "":
-            return value
-    return None
-
-
-def _text(records: Sequence[LineRecord], name: str) -> str:
-    if len(records) == 1:  # most orders have one line: skip the scan
-        value = getattr(records[0], name)
-        return value if isinstance(value, str) else ""
-    value = _first(records, name)
-    return value if isinstance(value, str) else ""
-
-
-def _money(amount: Decimal | None, currency: str) -> Money | None:
-    return None if amount is None else Money(amount, currency)
-
-
-def _field_of(exc: InvalidValue) -> str:
-    if exc.field:
-        return exc.field
-    text = str(exc)
-    for candidate in ("country", "order date", "platform"):
-        if candidate in text:
-            return {"country": "ship_to_country", "order date": "order_date"}.get(
-                candidate, candidate
-            )
-    return "order_id"
-
-
-def _content_hash(order: Order) -> str:
-    """Stable digest of everything an import writes for ``order`` (hot path: no reprs)."""
-    b, a = order.buyer, order.ship_to
-    parts: list[object] = [
-        order.platform,
-        order.order_id,
-        order.currency,
-        order.order_date.isoformat() if order.order_date else "",
-        b.name,
-        b.email,
-        b.phone,
-        a.line1,
-        a.line2,
-        a.city,
-        a.state,
-        a.postal_code,
-        a.country,
-    ]
-    for line in order.lines:
-        parts += (
-            line.sku,
-            line.name,
-            line.quantity,
-            _amount(line.unit_price),
-            _amount(line.unit_cost),
-        )
-    for s in order.shipments:
-        parts += (
-            s.tracking_number,
-            s.carrier,
-            s.channel,
-            s.service,
-            s.origin_country,
-            s.destination_country,
-            s.ship_date,
-            s.promised_date,
-            _amount(s.declared_value),
-            _amount(s.insured_value),
-            s.signature_required,
-        )
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
-
-
-def _amount(money: Money | None) -> str:
-    return "" if money is None else f"{money.amount}{money.currency}"
