@@ -10,10 +10,14 @@ Webhook contract (docs/adr/0003-tracking-ingestion.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
 import orjson
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from parceldesk.adapters.tracking.webhooks import WEBHOOK_SOURCES, WebhookSource
 from parceldesk.bootstrap import App
@@ -21,6 +25,8 @@ from parceldesk.services.ingestion import IngestResult, ingest_message, record_d
 from parceldesk.services.tracking_records import PayloadError
 
 __all__ = ["create_app"]
+
+T = TypeVar("T")
 
 _KEPT_HEADERS = (
     "content-type",
@@ -58,6 +64,14 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def create_app(app: App) -> FastAPI:
     api = FastAPI(title="parceldesk", version="0.1.0")
     settings = app.settings
+    # SQLite has one writer at a time. Queue writes here, first come first served, rather
+    # than in SQLite's busy handler, which polls with sleeps of up to 100 ms and lets a
+    # waiting request lose the lock again and again (seconds of tail latency under load).
+    # PostgreSQL writes run concurrently on AnyIO's default thread limiter.
+    writes = CapacityLimiter(1) if app.engine.dialect.name == "sqlite" else None
+
+    async def write(fn: Callable[..., T], /, **kwargs: Any) -> T:
+        return await to_thread.run_sync(partial(fn, **kwargs), limiter=writes)
 
     def secret_for(source: str) -> str | None:
         secret = (
@@ -89,15 +103,15 @@ def create_app(app: App) -> FastAPI:
         try:
             updates = source.parse(body)
         except PayloadError as exc:
-            await run_in_threadpool(
-                record_dead_letter, app.uow_factory(), source=source.name, body=body,
+            await write(
+                record_dead_letter, uow=app.uow_factory(), source=source.name, body=body,
                 headers=headers, reason=str(exc), clock=app.clock,
             )  # fmt: skip
             return _json({"error": str(exc)}, status_code=400)
         message_id = next((u.message_id for u in updates if u.message_id), None)
-        result: IngestResult = await run_in_threadpool(
-            ingest_message, app.uow_factory(), source=source.name, body=body, headers=headers,
-            updates=updates, clock=app.clock, message_id=message_id,
+        result: IngestResult = await write(
+            ingest_message, uow=app.uow_factory(), source=source.name, body=body,
+            headers=headers, updates=updates, clock=app.clock, message_id=message_id,
         )  # fmt: skip
         return _json(
             {
