@@ -134,11 +134,15 @@ def apply_updates(
     # The newest estimate wins; within one batch, the later message.
     edds = {refs[u.tracking_number].id: u.carrier_edd for u in updates if u.carrier_edd}
     uow.tracking.set_edds(list(edds.items()), now)
+    linked_now: set[tuple[int, int]] = set()
     for u in updates:
         ref = refs[u.tracking_number]
         for leg in u.linked:
             other = refs[leg.tracking_number]
             first, last = (ref, other) if leg.role == "last_mile" else (other, ref)
+            if first.linked_leg_id == last.id or (first.id, last.id) in linked_now:
+                continue  # every push repeats the link: no queries for known links
+            linked_now.add((first.id, last.id))
             if uow.tracking.link(first.id, last.id, now):
                 result.links_made += 1
     return result

@@ -6,20 +6,24 @@ receives a ``UnitOfWork`` and a ``Clock`` and never builds them itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from parceldesk.domain.detection.types import DetectedException, ExceptionKind, ShipmentSnapshot
 from parceldesk.domain.orders import Order, ShipmentPlan
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 from parceldesk.domain.tracking import ShipmentState, TrackingEvent
 
 __all__ = [
     "Clock",
+    "EventRow",
+    "ExceptionRepository",
     "ImportRunRecord",
     "ImportRunRepository",
+    "OpenException",
     "OrderKey",
     "OrderRepository",
     "OrderWrite",
@@ -29,6 +33,7 @@ __all__ = [
     "ShipmentRepository",
     "ShipmentSummary",
     "StoreRepository",
+    "StoredException",
     "StoredPayload",
     "TrackingRepository",
     "UnitOfWork",
@@ -144,6 +149,7 @@ class UnitOfWork(Protocol):
     import_runs: ImportRunRepository
     tracking: TrackingRepository
     payloads: PayloadRepository
+    exceptions: ExceptionRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -161,6 +167,7 @@ class ShipmentRef:
     id: int
     order_id: int | None
     carrier: str
+    linked_leg_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,3 +226,69 @@ class TrackingRepository(Protocol):
     def set_edds(self, edds: Sequence[tuple[int, datetime]], now: datetime) -> None: ...
     def link(self, first_mile_id: int, last_mile_id: int, now: datetime) -> bool: ...
     def unmatched(self, limit: int) -> list[UnmatchedShipment]: ...
+
+
+#: one event of a parcel for the dwell model: (epoch seconds, status, node, reason)
+EventRow = tuple[float, str, str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredException:
+    id: int
+    shipment_id: int
+    kind: ExceptionKind
+    reason: ExceptionReason
+    node: Node | None
+    silent_hours: float | None
+    loss_probability: float | None
+    explanation: str
+    first_detected_at: datetime
+    last_evaluated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OpenException:
+    tracking_number: str
+    kind: ExceptionKind
+    reason: ExceptionReason
+    first_detected_at: datetime
+    loss_probability: float | None
+    node: Node | None
+    silent_hours: float | None
+    explanation: str
+
+
+class ExceptionRepository(Protocol):
+    """Exceptions raised by scans, and the reads a scan needs (see services/scan.py)."""
+
+    def scan_population(
+        self, as_of: datetime, tracking_numbers: Collection[str]
+    ) -> tuple[list[ShipmentSnapshot], set[int]]:
+        """Parcels a scan looks at -- known at ``as_of``, not delivered (unless named in
+        ``tracking_numbers``), never a last-mile leg -- from their cached state; plus the
+        ids whose cache may hold what happened or arrived after ``as_of``."""
+        ...
+
+    def training_shipments(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[int, str, str, str]]:
+        """(id, carrier, channel, destination) of parcels created in [since, until]."""
+        ...
+
+    def event_histories(
+        self, shipment_ids: Sequence[int], until: datetime
+    ) -> Iterator[tuple[int, list[EventRow]]]:
+        """Each parcel's events that occurred and were received by ``until``, oldest first."""
+        ...
+
+    def events_known_at(
+        self, shipment_ids: Collection[int], as_of: datetime
+    ) -> dict[int, list[TrackingEvent]]:
+        """Events that had occurred and been received by ``as_of``."""
+        ...
+
+    def open_exceptions(self) -> list[StoredException]: ...
+    def open_new(self, found: Sequence[DetectedException], at: datetime) -> None: ...
+    def refresh(self, updates: Sequence[tuple[int, DetectedException]], at: datetime) -> None: ...
+    def close(self, ids: Sequence[int], at: datetime) -> None: ...
+    def listing(self, *, kinds: Collection[str] | None = None) -> list[OpenException]: ...

@@ -61,10 +61,11 @@ class SqlTrackingRepository:
                     t.Shipment.id,
                     t.Shipment.order_id,
                     t.Shipment.carrier,
+                    t.Shipment.linked_leg_id,
                 ).where(t.Shipment.tracking_number.in_(part))
             )
-            for number, pk, order_id, carrier in rows:
-                found[number] = ShipmentRef(pk, order_id, carrier)
+            for number, pk, order_id, carrier, linked in rows:
+                found[number] = ShipmentRef(pk, order_id, carrier, linked)
         return found
 
     def create_unmatched(self, numbers: Sequence[tuple[str, str]], now: datetime) -> None:
