@@ -172,6 +172,7 @@ raw = engine.raw_connection()
 cur = raw.cursor()
 t = time.perf_counter()
 if url.startswith("sqlite"):
+    cur.execute("BEGIN")  # our engine puts the driver in autocommit mode (see engine.py)
     cur.executemany(f"INSERT INTO tracking_events ({cols}) VALUES ({','.join('?' * 12)})",
                     [(a, b.isoformat(sep=' '), *rest[:9], rest[9].isoformat(sep=' ')) for a, b, *rest in rows])
 else:

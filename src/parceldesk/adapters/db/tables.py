@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -23,10 +24,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from parceldesk.adapters.db.types import Amount, UTCDateTime
+from parceldesk.domain.detection.types import ExceptionKind
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "Shipment",
+    "ShipmentException",
     "Store",
     "TrackingEvent",
 ]
@@ -232,3 +236,47 @@ class ImportRun(Base):
     orders_unchanged: Mapped[int] = mapped_column(Integer)
     shipments_new: Mapped[int] = mapped_column(Integer)
     rows_rejected: Mapped[int] = mapped_column(Integer)
+
+
+_OPEN = text("status = 'open'")
+
+
+class ShipmentException(Base):
+    """An exception a scan raised on a parcel. At most one *open* row per (parcel, kind)
+    (a partial unique index); a closed row stays as history and a recurrence opens a new
+    one. ``loss_probability`` is a model output, not money: a float is fine."""
+
+    __tablename__ = "shipment_exceptions"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{k.value}'" for k in ExceptionKind) + ")", name="kind_known"
+        ),
+        CheckConstraint(_in("reason", ExceptionReason), name="reason_known"),
+        CheckConstraint(_in("node", Node), name="node_known"),
+        CheckConstraint(
+            "(status = 'open' AND closed_at IS NULL)"
+            " OR (status = 'closed' AND closed_at IS NOT NULL)",
+            name="status_closed_at",
+        ),
+        CheckConstraint(
+            "loss_probability IS NULL OR (loss_probability >= 0 AND loss_probability <= 1)",
+            name="probability_range",
+        ),
+        Index(
+            "ix_shipment_exceptions_open_unique", "shipment_id", "kind", unique=True,
+            sqlite_where=_OPEN, postgresql_where=_OPEN,
+        ),
+        Index("ix_shipment_exceptions_status_kind", "status", "kind"),
+    )  # fmt: skip
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    first_detected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    loss_probability: Mapped[float | None] = mapped_column(Float)
+    node: Mapped[str | None] = mapped_column(String(30))
+    silent_hours: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[str] = mapped_column(Text, default="")

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from parceldesk.adapters.db.exception_repository import SqlExceptionRepository
 from parceldesk.adapters.db.order_repository import (
     SqlImportRunRepository,
     SqlOrderRepository,
@@ -17,6 +18,7 @@ from parceldesk.adapters.db.refresh_repository import SqlRefreshRepository
 from parceldesk.adapters.db.shipment_repository import SqlShipmentRepository
 from parceldesk.adapters.db.tracking_repository import SqlPayloadRepository, SqlTrackingRepository
 from parceldesk.services.ports import (
+    ExceptionRepository,
     ImportRunRepository,
     OrderRepository,
     PayloadRepository,
@@ -38,6 +40,7 @@ class SqlUnitOfWork:
     import_runs: ImportRunRepository
     tracking: TrackingRepository
     payloads: PayloadRepository
+    exceptions: ExceptionRepository
     refresh: RefreshRepository
 
     def __init__(self, engine: Engine) -> None:
@@ -52,6 +55,7 @@ class SqlUnitOfWork:
         self.import_runs = SqlImportRunRepository(self.session)
         self.tracking = SqlTrackingRepository(self.session)
         self.payloads = SqlPayloadRepository(self.session)
+        self.exceptions = SqlExceptionRepository(self.session)
         self.refresh = SqlRefreshRepository(self.session)
         return self
 

@@ -19,7 +19,9 @@ from parceldesk.entrypoints.cli import (
     demo_cmd,
     import_cmds,
     refresh_cmds,
+    scan_cmds,
     shipments_cmds,
+    sim_cmds,
     tracking_cmds,
 )
 from parceldesk.entrypoints.cli.common import DbOption, app_for, console, err_console
@@ -36,6 +38,8 @@ app.add_typer(refresh_cmds.app, name="track")
 app.command("ingest")(tracking_cmds.ingest_cmd)
 app.command("serve")(tracking_cmds.serve_cmd)
 app.command("demo")(demo_cmd.demo_cmd)
+app.command("scan")(scan_cmds.scan_cmd)
+app.add_typer(sim_cmds.app, name="sim")
 shipments_cmds.app.command("unmatched")(tracking_cmds.unmatched_cmd)
 
 _state = {"debug": False}
