@@ -19,7 +19,8 @@ from parceldesk.domain.detection.detectors import (
     returned,
     suspected_lost,
 )
-from parceldesk.domain.detection.dwell import DwellModel, DwellModelBuilder, group_path
+from parceldesk.domain.detection.dwell import DwellModel, group_path
+from parceldesk.domain.detection.fitting import DwellModelBuilder
 from parceldesk.domain.detection.types import BuyerReport, ExceptionKind, ShipmentSnapshot
 from parceldesk.domain.errors import InvalidValue
 from parceldesk.domain.taxonomy import ExceptionReason as R
@@ -207,3 +208,14 @@ def test_detect_runs_everything_and_the_instant_is_the_only_clock(model: DwellMo
     earlier = datetime(2026, 11, 11, 0, 0, tzinfo=UTC)
     assert detect(s, earlier, model, CFG)[0] == []  # the same parcel, judged at another instant
     assert detect(s, NOW, model, CFG) == (found, assessment)  # deterministic
+
+
+def test_the_fast_path_flags_exactly_what_the_full_assessment_flags(model: DwellModel) -> None:
+    for hours in range(0, 24 * 12, 3):
+        for status, node in ((Status.IN_TRANSIT, Node.LAST_MILE_FACILITY),
+                             (Status.INFO_RECEIVED, Node.LABEL_CREATED)):  # fmt: skip
+            s = parcel(status=status, node=node, last_event_at=NOW - timedelta(hours=hours))
+            full, assessment = detect(s, NOW, model, CFG)
+            fast, _ = detect(s, NOW, model, CFG, assess_all=False)
+            assert fast == full
+            assert assessment is not None

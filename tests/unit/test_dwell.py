@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from parceldesk.domain.detection.dwell import (
     DwellConfig,
     DwellModel,
-    DwellModelBuilder,
     group_path,
     stage_of,
 )
+from parceldesk.domain.detection.fitting import DwellModelBuilder
 from parceldesk.domain.detection.timebase import (
     EDGES,
     HORIZON_HOURS,
@@ -263,3 +263,11 @@ def test_a_sunday_without_scans_counts_less_than_a_weekday() -> None:
     # ... on a Monday morning after a Sunday, a parcel is still in its normal window
     assert weekend.probability < weekday.probability
     assert weekend.normal_hours > weekday.normal_hours  # "normal" spans the Sunday
+
+
+def test_working_hours_for_inverts_the_loss_probability() -> None:
+    fit, _ = fitted().group(PATH_A, "origin_facility")
+    for p in (0.05, 0.3, 0.5, 0.9):
+        hours = fit.working_hours_for(p)
+        assert fit.loss_probability(hours * 1.001) >= p > fit.loss_probability(hours * 0.999)
+    assert fit.working_hours_for(1.0) == pytest.approx(HORIZON_HOURS, rel=0.2)

@@ -22,13 +22,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from parceldesk.domain.detection.dwell import (
-    DwellConfig,
-    DwellModel,
-    DwellModelBuilder,
-    GroupPath,
-    group_path,
-)
+from parceldesk.domain.detection.dwell import DwellConfig, DwellModel, GroupPath, group_path
+from parceldesk.domain.detection.fitting import DwellModelBuilder
 from parceldesk.services.ports import ExceptionRepository
 
 __all__ = ["FitSummary", "TrainingConfig", "fit_dwell_model", "sample_rate"]

@@ -133,8 +133,9 @@ def run_scan(
         found: dict[tuple[int, ExceptionKind], DetectedException] = {}
         for s in snapshots:
             exceptions, assessment = detect(
-                s, as_of, model, cfg.detection, by_number.get(s.tracking_number, ())
-            )
+                s, as_of, model, cfg.detection, by_number.get(s.tracking_number, ()),
+                assess_all=observer is not None,
+            )  # fmt: skip
             for e in exceptions:
                 found[(e.shipment_id, e.kind)] = e
             if observer is not None and assessment is not None:

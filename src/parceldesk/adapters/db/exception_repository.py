@@ -2,9 +2,8 @@
 
 The scan reads every active parcel and a sample of event histories on each run, so the
 hot reads avoid per-row ORM work: timestamps come back as epoch seconds computed by the
-database (``julianday`` on SQLite, ``EXTRACT(EPOCH ...)`` on PostgreSQL) and dates as
-ISO text, which Python turns into objects several times faster than SQLAlchemy's
-generic SQLite datetime parsing.
+database (``_epoch``) and dates as ISO text, which Python turns into objects several
+times faster than SQLAlchemy's generic SQLite datetime parsing.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     String,
     Table,
     and_,
@@ -67,7 +67,7 @@ _HISTORY_CHUNK = 500
 
 
 def _instant(epoch: float | None) -> datetime | None:
-    # fromtimestamp rounds to the microsecond: julianday's float noise is far below that
+    # exact: whole seconds plus microseconds, well within a double's precision
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
@@ -80,9 +80,16 @@ class SqlExceptionRepository:
         self.session = session
         self._sqlite = session.get_bind().dialect.name == "sqlite"
 
-    def _epoch(self, column: Any) -> ColumnElement[float]:
+    def _epoch(self, column: Any) -> ColumnElement[Any]:
+        """Epoch seconds of a ``UTCDateTime`` column, exact to the microsecond.
+
+        Not ``julianday``: SQLite computes it from milliseconds and a double near 2.46e6
+        days is only good to ~40 us, enough to turn 13:00:00 into 12:59:59.99996. The
+        stored text is ``YYYY-MM-DD HH:MM:SS.ffffff``: whole seconds plus the fraction."""
         if self._sqlite:
-            return (func.julianday(column) - 2440587.5) * 86400.0
+            micros = sql_cast(func.substr(column, 21, 6), Integer)
+            seconds = sql_cast(func.strftime("%s", column), Integer)
+            return sql_cast(seconds * 1_000_000 + micros, Float) / 1_000_000.0
         return sql_cast(extract("epoch", column), Float)
 
     def scan_population(

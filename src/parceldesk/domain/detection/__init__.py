@@ -1,17 +1,18 @@
 """Exception detection: detectors (pure functions) and the learned dwell model.
 
-See docs/adr/0004-exception-detection.md for why it is built this way.
+``dwell`` says how the model works and why; ``fitting`` builds it from event histories;
+``detectors`` turn a parcel's state into exceptions a support agent can read.
 """
 
 from parceldesk.domain.detection.detectors import DetectionConfig, detect, loss_assessment
 from parceldesk.domain.detection.dwell import (
     DwellConfig,
     DwellModel,
-    DwellModelBuilder,
     LossAssessment,
     group_path,
     stage_of,
 )
+from parceldesk.domain.detection.fitting import DwellModelBuilder
 from parceldesk.domain.detection.types import (
     BuyerReport,
     DetectedException,

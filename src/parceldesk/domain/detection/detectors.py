@@ -46,8 +46,8 @@ K = ExceptionKind
 
 @dataclass(frozen=True, slots=True)
 class DetectionConfig:
-    #: flag ``suspected_lost`` at this loss probability (chosen on the evaluation, see
-    #: docs/adr/0004-exception-detection.md)
+    #: flag ``suspected_lost`` at this loss probability: chosen on the evaluation
+    #: (``parceldesk sim evaluate`` sweeps thresholds; see ``sim/evaluate.py``)
     loss_threshold: float = 0.5
     #: flag ``not_picked_up`` when this share of labels as old never got a scan
     pickup_threshold: float = 0.5
@@ -150,6 +150,9 @@ def returned(s: ShipmentSnapshot, as_of: datetime) -> DetectedException | None:
     return DetectedException(s.shipment_id, K.RETURNED, reason, text, s.node, silent)
 
 
+_ONE_DAY = timedelta(days=1)
+
+
 @lru_cache(maxsize=4096)
 def _end_of_day_everywhere(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(12), UTC)
@@ -161,18 +164,20 @@ def overdue(s: ShipmentSnapshot, as_of: datetime) -> DetectedException | None:
     A date has passed once it has ended everywhere (12:00 UTC the next day, the end of
     the day at UTC-12): the buyer's time zone is not known for certain.
     """
+    promised = s.promised_date
+    deadline = _end_of_day_everywhere(promised) if promised is not None else None
+    past_promise = deadline is not None and as_of > deadline
+    past_edd = s.carrier_edd is not None and as_of > s.carrier_edd + _ONE_DAY
+    if not (past_promise or past_edd):  # the common case, first: nothing is late
+        return None
     if not picked_up(s) or s.status in _NO_LOSS_CHECK or _declared_lost(s):
         return None
     late: list[str] = []
-    if s.promised_date is not None:
-        deadline = _end_of_day_everywhere(s.promised_date)
-        if as_of > deadline:
-            days = (as_of - deadline).total_seconds() / 86400 + 0.5
-            late.append(f"promised by {s.promised_date.isoformat()} ({days:.1f} days late)")
-    if s.carrier_edd is not None and as_of > s.carrier_edd + timedelta(days=1):
+    if past_promise and promised is not None and deadline is not None:
+        days = (as_of - deadline).total_seconds() / 86400 + 0.5
+        late.append(f"promised by {promised.isoformat()} ({days:.1f} days late)")
+    if past_edd and s.carrier_edd is not None:
         late.append(f"past the carrier's estimate of {s.carrier_edd.date().isoformat()}")
-    if not late:
-        return None
     text = "; ".join(late)
     if s.last_event_at is not None:
         text += f"; last scan {_when(s.last_event_at)} {_place(s.node)}"
@@ -208,18 +213,19 @@ def delivered_not_received(
 
 
 def loss_assessment(
-    s: ShipmentSnapshot, as_of: datetime, model: DwellModel
+    s: ShipmentSnapshot, as_of: datetime, model: DwellModel, at_least: float | None = None
 ) -> LossAssessment | None:
     """How likely the silent parcel is lost, given what is normal for its group and
-    stage; None where the question does not apply (delivered, returning, declared lost,
-    never scanned -- the last is ``not_picked_up``'s)."""
-    if s.last_event_at is None or s.status in _NO_LOSS_CHECK or _declared_lost(s):
+    stage; None where the question does not apply (delivered, returning, declared lost)
+    or, with ``at_least``, where the answer is clearly below that."""
+    status = s.status
+    if s.last_event_at is None or status in _NO_LOSS_CHECK or _declared_lost(s):
         return None
-    stage = stage_of(s.status.value, s.node.value if s.node else None)
+    stage = stage_of(status, s.node)  # StrEnum members are their values
     if stage is None:
         return None
     path = group_path(s.carrier, s.channel, s.destination_country)
-    return model.assess(path, stage, s.last_event_at.timestamp(), as_of.timestamp())
+    return model.assess(path, stage, s.last_event_at.timestamp(), as_of.timestamp(), at_least)
 
 
 def _loss_text(a: LossAssessment, where: str, verb: str, outcome: str) -> str:
@@ -288,24 +294,26 @@ def detect(
     model: DwellModel,
     config: DetectionConfig,
     reports: Sequence[BuyerReport] = (),
+    *,
+    assess_all: bool = True,
 ) -> tuple[list[DetectedException], LossAssessment | None]:
     """Every exception that holds for ``s`` at ``as_of``, and its loss assessment.
 
     Runs once per parcel per scan, so it only calls the detectors whose status
-    condition holds (each detector still checks its own conditions)."""
+    condition holds (each detector still checks its own conditions). Without
+    ``assess_all`` the assessment is None for parcels clearly below both thresholds."""
     status = s.status
-    assessment = loss_assessment(s, as_of, model)
+    lowest = min(config.loss_threshold, config.pickup_threshold)
+    assessment = loss_assessment(s, as_of, model, None if assess_all else lowest)
     found = [
         carrier_exception(s, as_of) if status in _CARRIER_STATUSES else None,
         returned(s, as_of) if status in _RETURN_STATUSES else None,
         overdue(s, as_of) if s.promised_date or s.carrier_edd else None,
         delivered_not_received(s, reports, as_of) if reports else None,
     ]
-    if assessment is not None and assessment.probability >= min(
-        config.loss_threshold, config.pickup_threshold
-    ):
+    if assessment is not None and assessment.probability >= lowest:
         found.append(suspected_lost(s, assessment, config.loss_threshold))
         found.append(not_picked_up(s, assessment, as_of, config))
-    elif assessment is None and status is Status.PENDING:
+    elif status is Status.PENDING:
         found.append(not_picked_up(s, None, as_of, config))
     return [e for e in found if e is not None], assessment
