@@ -63,7 +63,7 @@ late_events = st.lists(
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(late=late_events, arrival_hours=st.floats(0.01, 500))
 def test_scan_as_of_t_ignores_everything_that_arrives_after_t(

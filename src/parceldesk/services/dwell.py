@@ -10,8 +10,8 @@ created within ``window_days`` before the as-of instant (recent behaviour, and a
 that later events cannot change), at most ``per_group_cap`` per leaf group (channel,
 else carrier, else destination), at most ``total_cap`` overall. Small groups are always
 taken whole -- they are the ones shrinkage needs to see -- while a channel with 50,000
-parcels is well described by 4,000 of them (a scan over 200,000 parcels refits from
-~320,000 events, not 4 million). Membership is a hash of the parcel id: the same
+parcels is well described by 3,000 of them (a scan over 200,000 parcels refits from
+~240,000 events, not 4 million). Membership is a hash of the parcel id: the same
 database gives the same sample, and a sampled parcel stays sampled while its group's
 size is stable.
 """
@@ -34,8 +34,8 @@ _GOLDEN = 2654435761  # Knuth's multiplicative hash: consecutive ids spread even
 @dataclass(frozen=True, slots=True)
 class TrainingConfig:
     window_days: float = 120.0
-    per_group_cap: int = 4_000
-    total_cap: int = 16_000
+    per_group_cap: int = 3_000
+    total_cap: int = 12_000
 
 
 @dataclass(frozen=True, slots=True)

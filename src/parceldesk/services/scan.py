@@ -161,10 +161,10 @@ def _reconcile(
         (row.id, e) for key, e in found.items()
         if (row := current.get(key)) is not None and _changed(row, e, as_of)
     ]  # fmt: skip
-    kept_kinds = set(ExceptionKind)
+    ruled_kinds = set(ExceptionKind)  # the kinds this scan may close
     if not reports_given:  # no reports, no opinion: leave those exceptions as they are
-        kept_kinds.discard(ExceptionKind.DELIVERED_NOT_RECEIVED)
-    gone = [row.id for key, row in current.items() if key not in found and row.kind in kept_kinds]
+        ruled_kinds.discard(ExceptionKind.DELIVERED_NOT_RECEIVED)
+    gone = [row.id for key, row in current.items() if key not in found and row.kind in ruled_kinds]
     uow.exceptions.open_new(new, as_of)
     uow.exceptions.refresh(refresh, as_of)
     uow.exceptions.close(gone, as_of)
@@ -172,6 +172,6 @@ def _reconcile(
     still_open = Counter(kind.value for _, kind in found)
     still_open.update(
         row.kind.value for key, row in current.items()
-        if key not in found and row.kind not in kept_kinds
+        if key not in found and row.kind not in ruled_kinds
     )  # fmt: skip
     report.open_by_kind = dict(sorted(still_open.items()))

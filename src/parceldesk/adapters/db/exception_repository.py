@@ -83,12 +83,15 @@ class SqlExceptionRepository:
     def _epoch(self, column: Any) -> ColumnElement[Any]:
         """Epoch seconds of a ``UTCDateTime`` column, exact to the microsecond.
 
-        Not ``julianday``: SQLite computes it from milliseconds and a double near 2.46e6
-        days is only good to ~40 us, enough to turn 13:00:00 into 12:59:59.99996. The
-        stored text is ``YYYY-MM-DD HH:MM:SS.ffffff``: whole seconds plus the fraction."""
+        SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff``. ``julianday`` alone will not do: it
+        works in milliseconds and a double near 2.46e6 days is good to ~40 us, enough to
+        turn 13:00:00 into 12:59:59.99996. So: the whole seconds from ``julianday``,
+        rounded (exact), plus the microseconds from the text. (``strftime('%s')`` is exact
+        too, but 40 % slower on 200,000 rows.)"""
         if self._sqlite:
+            days = func.julianday(func.substr(column, 1, 19)) - 2440587.5
+            seconds = sql_cast(func.round(days * 86400.0), Integer)
             micros = sql_cast(func.substr(column, 21, 6), Integer)
-            seconds = sql_cast(func.strftime("%s", column), Integer)
             return sql_cast(seconds * 1_000_000 + micros, Float) / 1_000_000.0
         return sql_cast(extract("epoch", column), Float)
 
@@ -96,7 +99,10 @@ class SqlExceptionRepository:
         self, as_of: datetime, tracking_numbers: Collection[str]
     ) -> tuple[list[ShipmentSnapshot], set[int]]:
         s = _SHIPMENTS.c
-        wanted = or_(s.status != Status.DELIVERED.value, s.last_event_at > as_of)
+        # delivered parcels drop out -- unless named by a report, or their cached state
+        # may hold something from after ``as_of`` (then it is derived again)
+        changed_since = or_(s.last_event_at > as_of, s.updated_at > as_of)
+        wanted = or_(s.status != Status.DELIVERED.value, changed_since)
         if tracking_numbers:
             wanted = or_(wanted, s.tracking_number.in_(sorted(set(tracking_numbers))))
         query = (
@@ -105,7 +111,7 @@ class SqlExceptionRepository:
                 s.status, s.node, s.reason, self._epoch(s.last_event_at),
                 self._epoch(s.delivered_at), sql_cast(s.ship_date, String),
                 sql_cast(s.promised_date, String), self._epoch(s.carrier_edd),
-                case((or_(s.last_event_at > as_of, s.updated_at > as_of), 1), else_=0),
+                case((changed_since, 1), else_=0),
             )
             .where(s.leg_role != "last_mile", s.created_at <= as_of, wanted)
             .order_by(s.id)

@@ -33,6 +33,7 @@ def generate_cmd(
         f"{sum(world.pushes.values())} pushes, {world.deliveries} deliveries "
         f"({world.start} + {world.days} days, seed {world.seed})",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -69,4 +70,4 @@ def evaluate_cmd(
     if as_json:
         print(orjson.dumps(report.as_dict()).decode())
         return
-    console.print(report.render(), highlight=False, markup=False)
+    print(report.render())  # plain: a table that must not be re-wrapped
