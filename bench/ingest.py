@@ -11,6 +11,7 @@
 
 Every phase runs in its own subprocess so that peak RSS is that phase's.
 Usage: python bench/ingest.py [--shipments 50000] [--pushes-shipments 50000] [--skip-pg]
+                              [--skip-csv]
 """
 
 from __future__ import annotations
@@ -244,18 +245,21 @@ def main() -> None:
     ap.add_argument("--shipments", type=int, default=50_000)
     ap.add_argument("--pushes-shipments", type=int, default=50_000)
     ap.add_argument("--skip-pg", action="store_true")
+    ap.add_argument("--skip-csv", action="store_true", help="only the 17TRACK push phase")
     ap.add_argument("--out", type=Path, default=Path("bench/out"))
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     csv_path = args.out / f"events-{args.shipments}.csv"
-    if not csv_path.exists():
+    if not csv_path.exists() and not args.skip_csv:
         write_events_csv(csv_path, args.shipments)
     n_events = args.shipments * len(CHAIN)
-    print(f"events CSV: {csv_path} ({n_events:,} events, {csv_path.stat().st_size / 1e6:.0f} MB)")
+    if not args.skip_csv:
+        size = csv_path.stat().st_size / 1e6
+        print(f"events CSV: {csv_path} ({n_events:,} events, {size:.0f} MB)")
     targets = [("SQLite", lambda tag: fresh_sqlite(args.out / f"ingest-{tag}.sqlite"))]
     if not args.skip_pg:
         targets.append(("PostgreSQL", lambda tag: fresh_pg(f"pd_bench_{tag}")))
-    for name, fresh in targets:
+    for name, fresh in [] if args.skip_csv else targets:
         real = phase(CSV_PHASE, str(csv_path), fresh("csv"))
         raw = phase(RAW_PHASE, str(csv_path), fresh("raw"))
         r, rr = real["events"] / real["seconds"], raw["events"] / raw["seconds"]

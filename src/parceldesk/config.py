@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     aftership_secret: SecretStr | None = None
     webhook_max_bytes: int = 5 * 1024 * 1024
     upload_max_bytes: int = 50 * 1024 * 1024
+    #: the seller's own rules (forwarder contracts) over the packaged rules files
+    rules_overrides: Path | None = None
+    #: the seller's parcel insurer / protection provider (rules slug), for insured parcels
+    insurer: str = ""
+    #: who "I" am for ``cases list --mine`` and the timeline's actor
+    user: str = ""
+    #: hours within which a new case's buyer gets a first message (seller policy)
+    first_buyer_update_hours: int = 24
+    #: reminder lead times before a deadline, in hours
+    reminder_lead_hours: tuple[int, ...] = (72, 24)
+    #: evidence blob store directory (default: next to a SQLite file, else the data dir)
+    evidence_dir: Path | None = None
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:

@@ -216,3 +216,61 @@ def test_import_attaches_tracking_that_arrived_before_its_order(
     with engine.connect() as conn:
         ship = conn.execute(select(t.Shipment)).one()
     assert ship.order_id is not None and ship.status == "in_transit" and ship.event_count == 3
+
+
+def test_reimport_still_validates_rows_an_unchanged_hash_cannot_see(
+    tmp_path: Path, engine: Engine, uow_factory, clock
+) -> None:
+    """An item row without a quantity adds nothing to the order's content hash; the
+    re-import must still build the order and refuse the row, not call it unchanged."""
+    rows = [row(order_id="1", tracking_number="YT1111111111111111")]
+    run_orders(uow_factory, clock, write_csv(tmp_path / "a.csv", rows))
+    before = snapshot(engine)
+    rows.append(row(order_id="1", sku="EXTRA", quantity="", tracking_number=""))
+    report = run_orders(uow_factory, clock, write_csv(tmp_path / "b.csv", rows))
+    assert not report.committed and report.error_count == 1
+    error = report.errors[0]
+    assert (error.row, error.column) == (3, "quantity") and "missing" in error.reason
+    assert snapshot(engine) == before
+
+
+def test_reimport_refuses_a_parcel_row_that_a_later_row_of_the_order_overrides(
+    tmp_path: Path, engine: Engine, uow_factory, clock
+) -> None:
+    """The later row's parcel replaces the earlier; the earlier row's bad dates are
+    still an error, although the stored hash matches what the later row says."""
+    rows = [row(order_id="1"), row(order_id="1", sku="SPOON")]
+    run_orders(uow_factory, clock, write_csv(tmp_path / "a.csv", rows))
+    rows[0] = row(order_id="1", promised_date="2026-11-01")  # same lines, same final parcel
+    report = run_orders(uow_factory, clock, write_csv(tmp_path / "b.csv", rows))
+    assert not report.committed
+    assert (report.errors[0].row, report.errors[0].column) == (2, "tracking_number")
+    assert "before ship date" in report.errors[0].reason
+
+
+def test_reimport_refuses_unchanged_order_whose_parcel_an_earlier_order_claims(
+    tmp_path: Path, engine: Engine, uow_factory, clock
+) -> None:
+    run_orders(uow_factory, clock, write_csv(tmp_path / "a.csv", [row(order_id="2")]))
+    path = write_csv(
+        tmp_path / "b.csv",
+        [row(order_id="1", tracking_number="YT2530821234567890"), row(order_id="2")],
+    )
+    report = run_orders(uow_factory, clock, path)
+    assert not report.committed
+    assert report.errors[0].row == 3
+    assert "already claimed by order 1 (row 2)" in report.errors[0].reason
+
+
+def test_reimport_in_batches_counts_unchanged_and_merges_repeated_orders(
+    tmp_path: Path, engine: Engine, uow_factory, clock
+) -> None:
+    rows = [row(order_id=str(n), tracking_number=f"YT{n:016d}") for n in range(1, 8)]
+    rows.append(row(order_id="2", sku="LATE", tracking_number="YT0000000000000002"))
+    path = write_csv(tmp_path / "o.csv", rows)
+    first = run_orders(uow_factory, clock, path, batch_size=3)
+    assert first.committed and first.orders_new == 7
+    before = snapshot(engine)
+    again = run_orders(uow_factory, clock, path, batch_size=3)
+    assert again.committed and again.orders_new == 0 and again.orders_unchanged == 7
+    assert snapshot(engine) == before

@@ -16,7 +16,13 @@ from parceldesk.adapters.db.engine import make_engine
 from parceldesk.adapters.db.unit_of_work import SqlUnitOfWork
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 from parceldesk.domain.tracking import TrackingEvent
-from parceldesk.services.ingestion import ingest_message, record_dead_letter
+from parceldesk.services.bulk_ingest import ingest_update_stream
+from parceldesk.services.ingestion import (
+    InboundMessage,
+    ingest_message,
+    ingest_messages,
+    record_dead_letter,
+)
 from parceldesk.services.tracking_records import LinkedLeg, TrackingUpdate
 from tests.fixtures.canonical import row, write_csv
 from tests.integration.helpers import run_orders
@@ -200,3 +206,58 @@ def test_any_permutation_and_duplication_yields_same_events_and_status(
     engine.dispose()
     assert len(events) == 5
     assert ship == ("in_transit", "customs_released", None, 5)
+
+
+def test_messages_written_together_report_each_on_its_own(
+    engine: Engine, uow_factory, clock
+) -> None:
+    """Group commit (the webhook batches concurrent deliveries): one transaction, one
+    result per message, same stored events and state as one message at a time."""
+    bodies = pushes()
+    message = [InboundMessage("17track", body, "{}", [update_for(body)]) for body in bodies[:3]]
+    results = ingest_messages(uow_factory(), [message[2], message[0], message[2]], clock=clock)
+    assert [(r.events_new, r.events_duplicate) for r in results] == [(3, 0), (0, 1), (0, 0)]
+    assert [r.messages_duplicate for r in results] == [0, 0, 1]
+    assert [r.shipments_created for r in results] == [1, 0, 0]
+    assert results[0].unmatched_numbers == {"YT2530821234567890"}
+    later = [InboundMessage("17track", b, "{}", [update_for(b)]) for b in bodies[3:]]
+    ingest_messages(uow_factory(), later, clock=clock)
+    events, ship = stored_state(engine)
+    assert len(events) == 5
+    assert ship == ("in_transit", "customs_released", None, 5)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.InboundPayload)) == 4
+
+
+def test_a_big_batch_stores_the_same_rows_as_small_ones(engine: Engine, uow_factory, clock) -> None:
+    """Batches of 1,000+ new events go by COPY on PostgreSQL (executemany elsewhere):
+    same rows, same times and offsets, same derived states as a small batch."""
+    parcels = [f"YT25308212345{n:05d}" for n in range(240)]
+    updates = [
+        TrackingUpdate(
+            source="events_csv", tracking_number=number, carrier="yunexpress", events=EVENTS
+        )
+        for number in parcels
+    ]
+    report = ingest_update_stream(uow_factory, [*updates, (241, "bad row")], clock=clock)
+    assert report.totals.events_new == 240 * len(EVENTS) and report.rejected == 1
+    again = ingest_update_stream(uow_factory, updates[:2], clock=clock)
+    assert (again.totals.events_new, again.totals.events_duplicate) == (0, 2 * len(EVENTS))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                t.Shipment.tracking_number, t.TrackingEvent.occurred_at,
+                t.TrackingEvent.utc_offset_minutes, t.TrackingEvent.dedup_key,
+                t.TrackingEvent.node,
+            )
+            .join(t.Shipment, t.Shipment.id == t.TrackingEvent.shipment_id)
+            .order_by(t.Shipment.tracking_number, t.TrackingEvent.occurred_at)
+        ).all()  # fmt: skip
+        states = set(
+            conn.execute(select(t.Shipment.status, t.Shipment.node, t.Shipment.event_count)).all()
+        )
+    assert len(rows) == 240 * len(EVENTS)
+    first = rows[0]
+    assert first.occurred_at == T0 and first.utc_offset_minutes == 480
+    assert first.dedup_key == EVENTS[0].dedup_key and first.node == "first_mile_pickup"
+    assert states == {("in_transit", "customs_released", 5)}

@@ -24,6 +24,7 @@ from parceldesk.adapters.tracking.karrio_carriers.poller import (
     load_karrio,
     settings_from_env,
 )
+from parceldesk.adapters.tracking.karrio_carriers.raw_scans import parse_offset
 from parceldesk.domain.taxonomy import ExceptionReason as R
 from parceldesk.domain.taxonomy import Node as N
 from parceldesk.domain.taxonomy import Status as S
@@ -148,11 +149,11 @@ def test_every_karrio_status_and_reason_is_mapped() -> None:
 
 
 def test_offsets_parse_and_reject_nonsense() -> None:
-    assert m._offset("-05:00") == timedelta(hours=-5)
-    assert m._offset("+0530") == timedelta(hours=5, minutes=30)
-    assert m._offset("-5") == timedelta(hours=-5)
-    assert m._offset("+15:00") is None
-    assert m._offset("EST") is None
+    assert parse_offset("-05:00") == timedelta(hours=-5)
+    assert parse_offset("+0530") == timedelta(hours=5, minutes=30)
+    assert parse_offset("-5") == timedelta(hours=-5)
+    assert parse_offset("+15:00") is None
+    assert parse_offset("EST") is None
 
 
 def test_usps_offset_from_gmt_timestamp_when_gmt_offset_is_missing() -> None:

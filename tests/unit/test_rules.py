@@ -61,7 +61,7 @@ def test_packaged_file_header(name: str) -> None:
 
 def test_shipped_files_load_completely() -> None:
     assert BOOK.version == "2026.11.22"
-    assert len(BOOK.all_claim_rules) == 68
+    assert len(BOOK.all_claim_rules) == 78  # 68 carrier rules + 10 insurer rules
     assert len(BOOK.all_platform_steps) == 35
     carriers = {rule.carrier for rule in BOOK.all_claim_rules}
     assert {"usps", "ups", "fedex", "dhl_express", "4px", "shopee_sls"} <= carriers

@@ -9,6 +9,10 @@ from parceldesk.domain.errors import InvalidValue
 
 __all__ = ["Money", "parse_amount"]
 
+#: codes that passed the check below: an import builds hundreds of thousands of Money
+#: objects in a handful of currencies, and a set lookup is cheaper than four str tests
+_CHECKED_CODES: set[str] = set()
+
 
 @dataclass(frozen=True, slots=True)
 class Money:
@@ -23,8 +27,12 @@ class Money:
         if not self.amount.is_finite():
             raise InvalidValue(f"money amount must be finite, got {self.amount}")
         code = self.currency
+        if code in _CHECKED_CODES:
+            return
         if not (len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()):
             raise InvalidValue(f"currency must be a 3-letter ISO 4217 code, got {self.currency!r}")
+        if type(code) is str:  # a str subclass may redefine what equality means
+            _CHECKED_CODES.add(code)
 
     def __add__(self, other: Money) -> Money:
         self._same_currency(other)

@@ -33,11 +33,18 @@ PLATFORMS: frozenset[str] = frozenset(
 )
 
 _TRACKING_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{4,39}$")
+#: a number that is already normal (no spaces, upper case): most rows of most files
+_NORMAL_TRACKING = re.compile(r"[A-Z0-9][A-Z0-9\-]{4,39}")
+_SPACES = re.compile(r"\s+")
+_COUNTRY_RE = re.compile(r"[A-Z]{2}")
+_ZERO = Decimal(0)
 
 
 def normalise_tracking_number(raw: str) -> str:
     """Upper-case and strip spaces, so ``"1z 999 aa1"`` and ``"1Z999AA1"`` are one parcel."""
-    number = re.sub(r"\s+", "", raw).upper()
+    if _NORMAL_TRACKING.fullmatch(raw):  # hot path: nothing to strip or upper-case
+        return raw
+    number = _SPACES.sub("", raw).upper()
     if not _TRACKING_RE.match(number):
         raise InvalidValue(
             f"not a tracking number: {raw!r} (expected 5-40 letters, digits or dashes)"
@@ -55,7 +62,7 @@ class Address:
     country: str = ""  # ISO 3166-1 alpha-2
 
     def __post_init__(self) -> None:
-        if self.country and not re.fullmatch(r"[A-Z]{2}", self.country):
+        if self.country and not _COUNTRY_RE.fullmatch(self.country):
             raise InvalidValue(f"country must be an ISO 3166 alpha-2 code, got {self.country!r}")
 
 
@@ -77,9 +84,10 @@ class OrderLine:
     def __post_init__(self) -> None:
         if self.quantity <= 0:
             raise InvalidValue(f"quantity must be positive, got {self.quantity}")
-        for label, money in (("unit price", self.unit_price), ("unit cost", self.unit_cost)):
-            if money is not None and money.amount < 0:
-                raise InvalidValue(f"{label} must not be negative, got {money}")
+        if self.unit_price is not None and self.unit_price.amount < _ZERO:
+            raise InvalidValue(f"unit price must not be negative, got {self.unit_price}")
+        if self.unit_cost is not None and self.unit_cost.amount < _ZERO:
+            raise InvalidValue(f"unit cost must not be negative, got {self.unit_cost}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +111,10 @@ class ShipmentPlan:
             raise InvalidValue(
                 f"promised date {self.promised_date} is before ship date {self.ship_date}"
             )
-        for label, money in (("declared", self.declared_value), ("insured", self.insured_value)):
-            if money is not None and money.amount < 0:
-                raise InvalidValue(f"{label} value must not be negative, got {money}")
+        if self.declared_value is not None and self.declared_value.amount < _ZERO:
+            raise InvalidValue(f"declared value must not be negative, got {self.declared_value}")
+        if self.insured_value is not None and self.insured_value.amount < _ZERO:
+            raise InvalidValue(f"insured value must not be negative, got {self.insured_value}")
 
 
 @dataclass(slots=True)
@@ -142,7 +151,11 @@ class Order:
 
     def add_shipment(self, plan: ShipmentPlan) -> None:
         """Add a parcel; the same tracking number twice is one parcel (later row wins)."""
-        self.shipments = [s for s in self.shipments if s.tracking_number != plan.tracking_number]
+        number = plan.tracking_number
+        for s in self.shipments:
+            if s.tracking_number == number:  # rare but for rows repeating their parcel
+                self.shipments = [s for s in self.shipments if s.tracking_number != number]
+                break
         self.shipments.append(plan)
 
     @property

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from parceldesk.domain.errors import InvalidValue
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status, node_rank, status_rank
 
-__all__ = ["ShipmentState", "TrackingEvent", "derive_state", "event_dedup_key"]
+__all__ = ["ShipmentState", "TrackingEvent", "advance_state", "derive_state", "event_dedup_key"]
 
 
 def event_dedup_key(occurred_at: datetime, description: str, location: str, code: str) -> str:
@@ -27,7 +27,7 @@ def event_dedup_key(occurred_at: datetime, description: str, location: str, code
     """
     if occurred_at.tzinfo is None:
         raise InvalidValue("event time must carry a timezone")
-    instant = occurred_at.astimezone(tz=None).timestamp()
+    instant = occurred_at.timestamp()  # of an aware datetime: the instant, whatever the offset
     norm = "\x1f".join(
         (
             f"{instant:.0f}",
@@ -113,6 +113,40 @@ def derive_state(events: Iterable[TrackingEvent]) -> ShipmentState:
         first_event_at=ordered[0].occurred_at,
         delivered_at=delivered,
         event_count=len(ordered),
+    )
+
+
+def advance_state(state: ShipmentState, new: Iterable[TrackingEvent]) -> ShipmentState | None:
+    """``derive_state(old | new)`` from the state of the old events alone, or ``None``
+    when that cannot be done and the caller must derive from all events.
+
+    ``new`` must hold no event already counted in ``state``. Providers push scans in
+    time order, so almost always every new scan is strictly later than the last one we
+    hold: the newest new scan then decides status and reason, and node and delivery time
+    fall back to the old state when the new scans say nothing. A scan at or before the
+    last known instant may reorder the history (ties are broken on fields the cached state
+    does not keep), so it gets ``None``. Saves re-reading a parcel's whole history on
+    every push (``tests/unit/test_tracking_state.py`` checks it against ``derive_state``).
+    """
+    unique = {e.dedup_key: e for e in new}
+    if not unique:
+        return state
+    ordered = sorted(unique.values(), key=TrackingEvent.sort_key)
+    if state.event_count and (
+        state.last_event_at is None or ordered[0].occurred_at <= state.last_event_at
+    ):
+        return None
+    fresh = derive_state(ordered)
+    if not state.event_count:
+        return fresh
+    return ShipmentState(
+        status=fresh.status,
+        node=fresh.node if fresh.node is not None else state.node,
+        reason=fresh.reason,
+        last_event_at=fresh.last_event_at,
+        first_event_at=state.first_event_at,
+        delivered_at=fresh.delivered_at if fresh.delivered_at is not None else state.delivered_at,
+        event_count=state.event_count + fresh.event_count,
     )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from parceldesk.domain.errors import InvalidValue
+from parceldesk.domain.money import Money
 from parceldesk.domain.orders import (
     Address,
     Buyer,
@@ -30,28 +31,23 @@ from parceldesk.domain.orders import (
     ShipmentPlan,
     normalise_tracking_number,
 )
+from parceldesk.services.bulk_gc import fewer_gc_passes
 from parceldesk.services.import_grouping import (
+    ORDER_TEXT,
+    Digest,
     Group,
     content_hash,
     field_of,
     first,
     groups,
-    money,
+    record_digest,
     text,
+    texts,
 )
 from parceldesk.services.import_records import LineRecord, OrderSource, RowError
-from parceldesk.services.ports import Clock, ImportRunRecord, OrderWrite, UnitOfWork
+from parceldesk.services.ports import Clock, ImportRunRecord, OrderKey, OrderWrite, UnitOfWork
 
 __all__ = ["ImportOptions", "ImportReport", "import_orders"]
-
-_ADDRESS_FIELDS = (
-    "ship_to_line1",
-    "ship_to_line2",
-    "ship_to_city",
-    "ship_to_state",
-    "ship_to_postal_code",
-    "ship_to_country",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +55,7 @@ class ImportOptions:
     dry_run: bool = False
     skip_invalid: bool = False
     default_currency: str | None = None
-    batch_size: int = 2000
+    batch_size: int = 5000
     #: at most this many errors are kept for display; all are counted
     keep_errors: int = 10_000
 
@@ -106,7 +102,7 @@ def import_orders(
     started = clock.now()
     report = ImportReport(file=source.path.name, format=source.format_name, dry_run=options.dry_run)
     run = _ImportRun(uow, clock, options, report, file_name=report.file)
-    with uow:
+    with fewer_gc_passes(), uow:
         for group in groups(source.records(), report, on_progress):
             run.add_group(group)
         run.flush()
@@ -151,21 +147,18 @@ class _ImportRun:
         self.options = options
         self.report = report
         self.file_name = file_name
-        self.batch: list[tuple[Order, Group]] = []
+        self.batch: list[tuple[Group, tuple[str, str]]] = []  # with (store, order id)
         self.store_ids: dict[str, int] = {}
         self.claimed: dict[str, tuple[str, str, int]] = {}  # tracking -> (store, order, row)
         self.written: set[tuple[str, str]] = set()
         self.batch_keys: set[tuple[str, str]] = set()
 
     def add_group(self, group: Group) -> None:
-        order = None if group.errors else self._build(group)
-        if order is None:
-            self._reject(group)
-            return
-        key = (order.store, order.order_id)
+        """Queue a group; orders are built (or found unchanged) a batch at a time."""
+        key = (text(group.records, "store"), group.key[1])
         if key in self.batch_keys:  # the same order again, further down the file
             self.flush()
-        self.batch.append((order, group))
+        self.batch.append((group, key))
         self.batch_keys.add(key)
         if len(self.batch) >= self.options.batch_size:
             self.flush()
@@ -203,6 +196,7 @@ class _ImportRun:
         if not store or not currency:
             return None
         order_date = first(records, "order_date")
+        values = texts(records, ORDER_TEXT)  # buyer, then address
         try:
             order = Order(
                 store=store,
@@ -210,10 +204,8 @@ class _ImportRun:
                 order_id=head.order_id,
                 order_date=order_date if isinstance(order_date, datetime) else None,
                 currency=currency,
-                buyer=Buyer(
-                    *(text(records, f) for f in ("buyer_name", "buyer_email", "buyer_phone"))
-                ),
-                ship_to=Address(*(text(records, f) for f in _ADDRESS_FIELDS)),
+                buyer=Buyer(*values[:3]),
+                ship_to=Address(*values[3:]),
             )
         except InvalidValue as exc:
             self._fail(group, head, field_of(exc), str(exc))
@@ -224,18 +216,21 @@ class _ImportRun:
         return None if group.errors else order
 
     def _add_line(self, order: Order, group: Group, rec: LineRecord) -> None:
-        if rec.quantity is None:
+        quantity = rec.quantity
+        if quantity is None:
             if rec.sku or rec.item_name:
                 self._fail(group, rec, "quantity", "quantity is missing for this item")
             return
+        currency = rec.currency or order.currency
+        price, cost = rec.unit_price, rec.unit_cost
         try:
             order.add_line(
                 OrderLine(
                     sku=rec.sku,
                     name=rec.item_name,
-                    quantity=rec.quantity,
-                    unit_price=money(rec.unit_price, rec.currency or order.currency),
-                    unit_cost=money(rec.unit_cost, rec.currency or order.currency),
+                    quantity=quantity,
+                    unit_price=None if price is None else Money(price, currency),
+                    unit_cost=None if cost is None else Money(cost, currency),
                 )
             )
         except InvalidValue as exc:
@@ -244,9 +239,10 @@ class _ImportRun:
     def _add_shipment(self, order: Order, group: Group, rec: LineRecord) -> None:
         if not rec.tracking_number:
             return
+        currency = rec.currency or order.currency
+        declared, insured = rec.declared_value, rec.insured_value
         try:
             number = normalise_tracking_number(rec.tracking_number)
-            value_currency = rec.currency or order.currency
             plan = ShipmentPlan(
                 tracking_number=number,
                 carrier=rec.carrier.casefold(),
@@ -256,16 +252,17 @@ class _ImportRun:
                 destination_country=order.ship_to.country,
                 ship_date=rec.ship_date,
                 promised_date=rec.promised_date,
-                declared_value=money(rec.declared_value, value_currency),
-                insured_value=money(rec.insured_value, value_currency),
+                declared_value=None if declared is None else Money(declared, currency),
+                insured_value=None if insured is None else Money(insured, currency),
                 signature_required=bool(rec.signature_required),
             )
         except InvalidValue as exc:
             self._fail(group, rec, exc.field or "tracking_number", str(exc), rec.tracking_number)
             return
         owner = self.claimed.get(number)
-        key = (order.store, order.order_id)
-        if owner is not None and owner[:2] != key:
+        if owner is None:
+            self.claimed[number] = (order.store, order.order_id, rec.row)
+        elif owner[1] != order.order_id or owner[0] != order.store:
             self._fail(
                 group,
                 rec,
@@ -274,47 +271,97 @@ class _ImportRun:
                 number,
             )
             return
-        self.claimed.setdefault(number, (*key, rec.row))
         order.add_shipment(plan)
 
     def flush(self) -> None:
+        """Build, check and write the queued groups, in file order.
+
+        An order that is stored is first hashed from its rows (``record_digest``); if
+        that matches the stored hash it is counted unchanged without being built. Its
+        tracking numbers are still claimed, so a later order in the file that reuses
+        one is refused as before. New orders are built straight away."""
         if not self.batch:
             return
-        batch, self.batch = self.batch, []
+        pending, self.batch = self.batch, []
         self.batch_keys.clear()
         now = self.clock.now()
+        stored, asked = self._stored_hashes([k for g, k in pending if not g.errors])
+        unchanged: list[tuple[str, str]] = []
         writes: list[OrderWrite] = []
-        for order, _group in batch:
-            store_id = self._store_id(order, now)
+        built: dict[int, Group] = {}
+        for group, key in pending:
+            digest = None
+            if not group.errors and (self.store_ids.get(key[0]), key[1]) in stored:
+                digest = record_digest(group.records, self.options.default_currency)
+                if digest is not None and self._unchanged(key, digest, stored):
+                    unchanged.append(key)
+                    continue
+            order = None if group.errors else self._build(group)
+            if order is None:
+                self._reject(group)
+                continue
+            digest_hash = digest.content_hash if digest is not None else content_hash(order)
             writes.append(
                 OrderWrite(
-                    store_id,
+                    self._store_id(order, now),
                     order,
-                    content_hash(order),
-                    merge=(order.store, order.order_id) in self.written,
+                    digest_hash,
+                    (order.store, order.order_id) in self.written,
                 )
             )
-        existing = self.uow.orders.existing(writes)
-        unchanged = [
+            built[id(order)] = group
+        missing = [w for w in writes if (w.store_id, w.order.order_id) not in asked]
+        existing = stored | self.uow.orders.existing(missing) if missing else stored
+        same = [
             w
             for w in writes
             if not w.merge
             and existing.get((w.store_id, w.order.order_id), ("", ""))[1] == w.content_hash
         ]
-        if len(unchanged) != len(writes):  # only what will be written can conflict
-            keep = {id(w) for w in unchanged}
+        if len(same) != len(writes):  # only what will be written can conflict
+            keep = {id(w) for w in same}
             to_check = [w for w in writes if id(w) not in keep]
-            writes = unchanged + self._drop_db_conflicts(to_check, {id(o): g for o, g in batch})
+            writes = same + self._drop_db_conflicts(to_check, built)
         if not (self.report.ok or self.options.skip_invalid):
             return  # the import will roll back; keep validating, stop writing
         result = self.uow.orders.save_batch(writes, now, existing=existing)
+        self.written.update(unchanged)
         for w in writes:
             self.written.add((w.order.store, w.order.order_id))
         self.report.orders_new += result.new
         self.report.orders_updated += result.updated
-        self.report.orders_unchanged += result.unchanged
+        self.report.orders_unchanged += result.unchanged + len(unchanged)
         self.report.shipments_new += result.shipments_new
         self.report.shipments_attached += result.shipments_attached
+
+    def _stored_hashes(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> tuple[dict[OrderKey, tuple[int, str]], set[OrderKey]]:
+        """Stored (pk, hash) of these (store name, order id)s, and the keys asked (the
+        writes' own lookup skips them); a store not stored yet has no orders."""
+        unknown = {name for name, _ in keys} - self.store_ids.keys()
+        if unknown:
+            self.store_ids.update(self.uow.stores.ids_by_name(sorted(unknown)))
+        ids = self.store_ids
+        asked = [(ids[name], order_id) for name, order_id in keys if name in ids]
+        return (self.uow.orders.hashes(asked) if asked else {}), set(asked)
+
+    def _unchanged(
+        self, key: tuple[str, str], digest: Digest, stored: dict[OrderKey, tuple[int, str]]
+    ) -> bool:
+        """True (and its parcels claimed) when the order is stored with this content and
+        no earlier order in the file claimed one of its parcels (that error needs a build)."""
+        store_id = self.store_ids.get(key[0])
+        if store_id is None or key in self.written:
+            return False
+        if stored.get((store_id, key[1]), (0, ""))[1] != digest.content_hash:
+            return False
+        claimed = self.claimed
+        if any(claimed.get(n, (*key, 0))[:2] != key for n, _ in digest.parcels):
+            return False
+        for number, row in digest.parcels:
+            claimed.setdefault(number, (*key, row))
+        return True
 
     def _store_id(self, order: Order, now: datetime) -> int:
         store_id = self.store_ids.get(order.store)

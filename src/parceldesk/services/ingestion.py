@@ -7,23 +7,35 @@ Guarantees (see docs/adr/0003-tracking-ingestion.md):
   2xx only after it returns.
 * **Idempotent** -- a message seen before (same bytes, or same provider message id) changes
   nothing; an event seen before (same dedup key on the same parcel) is stored once.
-* **Order-independent** -- a parcel's state is recomputed from *all* its stored events by
-  ``domain.tracking.derive_state``, never taken from the newest message.
+* **Order-independent** -- a parcel's state is ``domain.tracking.derive_state`` of *all* its
+  stored events, never taken from the newest message. It is advanced from the cached state
+  and the new events when they all come after the last known one (``advance_state``, same
+  result), and re-derived from every stored event otherwise.
+* **Group commit** -- ``ingest_messages`` stores several messages in one transaction (the
+  webhook endpoint batches concurrent deliveries that way) and reports on each.
 * **Nothing dropped** -- a number no order claims gets a shipment without an order
   ("unmatched"); a later order import attaches it.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from parceldesk.domain.tracking import TrackingEvent, derive_state
+from parceldesk.domain.tracking import ShipmentState, TrackingEvent, advance_state, derive_state
 from parceldesk.services.ports import Clock, UnitOfWork
 from parceldesk.services.tracking_records import TrackingUpdate
 
-__all__ = ["IngestResult", "apply_updates", "ingest_message", "record_dead_letter"]
+__all__ = [
+    "InboundMessage",
+    "IngestResult",
+    "apply_updates",
+    "ingest_message",
+    "ingest_messages",
+    "record_dead_letter",
+]
 
 
 @dataclass(slots=True)
@@ -47,6 +59,17 @@ class IngestResult:
         self.unmatched_numbers |= other.unmatched_numbers
 
 
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One provider message as received, with what its parser made of it."""
+
+    source: str
+    body: bytes
+    headers: str
+    updates: Sequence[TrackingUpdate]
+    message_id: str | None = None
+
+
 def ingest_message(
     uow: UnitOfWork,
     *,
@@ -58,17 +81,38 @@ def ingest_message(
     message_id: str | None = None,
 ) -> IngestResult:
     """Store one provider message and what it says, in one committed transaction."""
+    message = InboundMessage(source, body, headers, updates, message_id)
+    return ingest_messages(uow, [message], clock=clock)[0]
+
+
+def ingest_messages(
+    uow: UnitOfWork, messages: Sequence[InboundMessage], *, clock: Clock
+) -> list[IngestResult]:
+    """Store several messages in one committed transaction; one result per message.
+
+    A transaction costs a fixed dozen statements and a commit whatever it holds, so
+    concurrent deliveries grouped this way are far cheaper than one transaction each;
+    none of them may be acknowledged before this returns. If it raises, nothing of any
+    of them is stored."""
     now = clock.now()
+    results = [IngestResult(messages=1) for _ in messages]
     with uow:
-        stored = uow.payloads.add(
-            source=source, body=body, headers=headers, received_at=now, message_id=message_id
-        )
-        if not stored.is_new:
-            return IngestResult(messages=1, messages_duplicate=1)
-        result = apply_updates(uow, [(u, stored.id) for u in updates], now=now)
-        result.messages = 1
+        pairs: list[tuple[TrackingUpdate, int | None]] = []
+        by_payload: dict[int | None, IngestResult] = {}
+        for message, result in zip(messages, results, strict=True):
+            stored = uow.payloads.add(
+                source=message.source, body=message.body, headers=message.headers,
+                received_at=now, message_id=message.message_id,
+            )  # fmt: skip
+            if not stored.is_new:
+                result.messages_duplicate = 1
+                continue
+            by_payload[stored.id] = result
+            pairs.extend((u, stored.id) for u in message.updates)
+        if pairs:
+            apply_updates(uow, pairs, now=now, per_payload=by_payload)
         uow.commit()
-    return result
+    return results
 
 
 def record_dead_letter(
@@ -88,61 +132,109 @@ def apply_updates(
     items: Iterable[tuple[TrackingUpdate, int | None]],
     *,
     now: datetime,
+    per_payload: dict[int | None, IngestResult] | None = None,
 ) -> IngestResult:
     """Apply (update, id of the payload that brought it) pairs inside the caller's
     transaction (the caller commits). Batching many messages here is what makes bulk
-    ingestion fast: a handful of queries per batch, not per message."""
+    ingestion fast: a handful of queries per batch, not per message. ``per_payload``
+    (payload id -> result) also gets each payload's own counts of updates, new and
+    duplicate events and unmatched numbers."""
+    mine = per_payload if per_payload is not None else {}
     pairs = list(items)
     updates = [u for u, _ in pairs]
     result = IngestResult(updates=len(updates))
     carriers: dict[str, str] = {}
-    for u in updates:
+    named_by: dict[str, int | None] = {}  # number -> payload that named it first
+    for u, payload_id in pairs:
         carriers.setdefault(u.tracking_number, u.carrier)
+        named_by.setdefault(u.tracking_number, payload_id)
         for leg in u.linked:
             carriers.setdefault(leg.tracking_number, leg.carrier)
+            named_by.setdefault(leg.tracking_number, payload_id)
     refs = uow.tracking.refs(carriers)
     missing = [(n, c) for n, c in carriers.items() if n not in refs]
     if missing:
         uow.tracking.create_unmatched(missing, now)
         refs |= uow.tracking.refs(n for n, _ in missing)
         result.shipments_created = len(missing)
+        for number, _ in missing:
+            if (own := mine.get(named_by[number])) is not None:
+                own.shipments_created += 1
 
     with_events = {refs[u.tracking_number].id for u in updates if u.events}
     uow.tracking.lock(ref.id for ref in refs.values())
-    known = uow.tracking.existing_keys(with_events)
+    # after the lock: cached states and stored keys are those of committed events
+    cached = uow.tracking.states(with_events)
+    # a parcel with no events yet (new from this batch or an order) has no keys to read
+    known = uow.tracking.existing_keys(s for s in with_events if cached[s].event_count)
     new_rows: list[tuple[int, TrackingEvent, int | None]] = []
     for u, payload_id in pairs:
         ref = refs[u.tracking_number]
+        own = mine.get(payload_id)
+        if own is not None:
+            own.updates += 1
         if ref.order_id is None:
             result.unmatched_updates += 1
             result.unmatched_numbers.add(u.tracking_number)
+            if own is not None:
+                own.unmatched_updates += 1
+                own.unmatched_numbers.add(u.tracking_number)
         keys = known.setdefault(ref.id, set())
+        fresh = 0
         for event in u.events:
             key = event.dedup_key
             if key in keys:
-                result.events_duplicate += 1
                 continue
             keys.add(key)
             new_rows.append((ref.id, event, payload_id))
+            fresh += 1
+        result.events_new += fresh
+        result.events_duplicate += len(u.events) - fresh
+        if own is not None:
+            own.events_new += fresh
+            own.events_duplicate += len(u.events) - fresh
     if new_rows:
         uow.tracking.add_events(new_rows, received_at=now)
-        result.events_new = len(new_rows)
-        touched = {sid for sid, _, _ in new_rows}
-        events = uow.tracking.events(touched)
-        uow.tracking.save_states([(sid, derive_state(events[sid])) for sid in touched], now)
+        uow.tracking.save_states(_new_states(uow, new_rows, cached), now)
 
     # The newest estimate wins; within one batch, the later message.
     edds = {refs[u.tracking_number].id: u.carrier_edd for u in updates if u.carrier_edd}
     uow.tracking.set_edds(list(edds.items()), now)
-    linked_now: set[tuple[int, int]] = set()
-    for u in updates:
+    to_link: dict[tuple[int, int], int | None] = {}  # (first, last) -> payload naming it
+    for u, payload_id in pairs:
         ref = refs[u.tracking_number]
         for leg in u.linked:
             other = refs[leg.tracking_number]
             first, last = (ref, other) if leg.role == "last_mile" else (other, ref)
-            if first.linked_leg_id == last.id or (first.id, last.id) in linked_now:
-                continue  # every push repeats the link: no queries for known links
-            linked_now.add((first.id, last.id))
-            if uow.tracking.link(first.id, last.id, now):
-                result.links_made += 1
+            if first.linked_leg_id != last.id:  # every push repeats the link: known ones
+                to_link.setdefault((first.id, last.id), payload_id)  # cost no query
+    if to_link:
+        for pair in uow.tracking.link_many(list(to_link), now):
+            result.links_made += 1
+            if (own := mine.get(to_link[pair])) is not None:
+                own.links_made += 1
     return result
+
+
+def _new_states(
+    uow: UnitOfWork,
+    new_rows: Sequence[tuple[int, TrackingEvent, int | None]],
+    cached: dict[int, ShipmentState],
+) -> list[tuple[int, ShipmentState]]:
+    """The state of every parcel that got events: advanced from its cached state when the
+    new events all come later (the usual full-history push), else derived from all its
+    stored events. Either way ``derive_state`` of everything stored (the parcels are
+    locked, see ``apply_updates``)."""
+    added: dict[int, list[TrackingEvent]] = defaultdict(list)
+    for sid, event, _ in new_rows:
+        added[sid].append(event)
+    states: dict[int, ShipmentState] = {}
+    for sid, events in added.items():
+        state = advance_state(cached[sid], events)
+        if state is not None:
+            states[sid] = state
+    redo = [sid for sid in added if sid not in states]
+    if redo:
+        stored = uow.tracking.events(redo)
+        states.update((sid, derive_state(stored[sid])) for sid in redo)
+    return [(sid, states[sid]) for sid in added]

@@ -16,6 +16,12 @@ from parceldesk.domain.detection.types import DetectedException, ExceptionKind, 
 from parceldesk.domain.orders import Order, ShipmentPlan
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 from parceldesk.domain.tracking import ShipmentState, TrackingEvent
+from parceldesk.services.case_ports import CaseRepository
+from parceldesk.services.evidence_ports import (
+    ClaimRepository,
+    DisputeRepository,
+    EvidenceRepository,
+)
 
 __all__ = [
     "Clock",
@@ -110,6 +116,10 @@ class OrderRepository(Protocol):
         """(store id, order id) -> (order pk, content hash) for the orders already stored."""
         ...
 
+    def hashes(self, keys: Sequence[OrderKey]) -> dict[OrderKey, tuple[int, str]]:
+        """``existing`` by key: what an import compares before building any order."""
+        ...
+
     def save_batch(
         self,
         batch: Sequence[OrderWrite],
@@ -150,6 +160,10 @@ class UnitOfWork(Protocol):
     tracking: TrackingRepository
     payloads: PayloadRepository
     exceptions: ExceptionRepository
+    cases: CaseRepository
+    evidence: EvidenceRepository
+    claims: ClaimRepository
+    disputes: DisputeRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -222,9 +236,17 @@ class TrackingRepository(Protocol):
         ...
 
     def events(self, shipment_ids: Iterable[int]) -> dict[int, list[TrackingEvent]]: ...
+    def states(self, shipment_ids: Iterable[int]) -> dict[int, ShipmentState]:
+        """The cached derived state of each parcel (``derive_state`` of its events)."""
+        ...
+
     def save_states(self, states: Sequence[tuple[int, ShipmentState]], now: datetime) -> None: ...
     def set_edds(self, edds: Sequence[tuple[int, datetime]], now: datetime) -> None: ...
     def link(self, first_mile_id: int, last_mile_id: int, now: datetime) -> bool: ...
+    def link_many(self, pairs: Sequence[tuple[int, int]], now: datetime) -> set[tuple[int, int]]:
+        """``link`` for many (first-mile id, last-mile id) pairs: those that were new."""
+        ...
+
     def unmatched(self, limit: int) -> list[UnmatchedShipment]: ...
 
 
@@ -260,6 +282,11 @@ class OpenException:
 
 class ExceptionRepository(Protocol):
     """Exceptions raised by scans, and the reads a scan needs (see services/scan.py)."""
+
+    def lock_for_scan(self) -> None:
+        """Hold the database's scan lock until the transaction ends: two scans at once
+        would both find an exception new and both insert it."""
+        ...
 
     def scan_population(
         self, as_of: datetime, tracking_numbers: Collection[str]

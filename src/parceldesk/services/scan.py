@@ -12,9 +12,15 @@ whatever arrived later (late pushes included). The cached state of a parcel upda
 not looked at.
 
 Idempotent: a repeat scan at the same instant finds the same exceptions with the same
-values and writes nothing. ``delivered_not_received`` is driven by buyers' reports; when
-a scan is given none (``reports=None``) it leaves those exceptions as they are, rather
-than closing them for lack of input.
+values and writes nothing. Scans are serialised (``ExceptionRepository.lock_for_scan``:
+an advisory lock on PostgreSQL, the write lock ``BEGIN IMMEDIATE`` takes on SQLite): two
+scans at once would both find an exception new and both insert it, and the second would
+fail on the one-open-row-per-parcel-and-kind index. A scan that waited reads after the
+first committed, so it ends as a repeat scan would.
+
+``delivered_not_received`` is driven by buyers' reports; when a scan is given none
+(``reports=None``) it leaves those exceptions as they are, rather than closing them for
+lack of input.
 """
 
 from __future__ import annotations
@@ -116,6 +122,7 @@ def run_scan(
     for r in reports or ():
         by_number[r.tracking_number].append(r)
     with uow:
+        uow.exceptions.lock_for_scan()  # one scan at a time: see the module docstring
         snapshots, stale = uow.exceptions.scan_population(as_of, by_number.keys())
         if stale:
             events = uow.exceptions.events_known_at(stale, as_of)

@@ -64,6 +64,8 @@ _REFRESH = (
     )
 )  # fmt: skip
 _HISTORY_CHUNK = 500
+#: PostgreSQL advisory lock key of scans ("pdscan" in ASCII); any fixed bigint would do
+SCAN_LOCK_KEY = 0x7064_7363_616E
 
 
 def _instant(epoch: float | None) -> datetime | None:
@@ -94,6 +96,20 @@ class SqlExceptionRepository:
             micros = sql_cast(func.substr(column, 21, 6), Integer)
             return sql_cast(seconds * 1_000_000 + micros, Float) / 1_000_000.0
         return sql_cast(extract("epoch", column), Float)
+
+    def lock_for_scan(self) -> None:
+        """Serialise scans, for the rest of the transaction.
+
+        PostgreSQL: a transaction-level advisory lock (released at commit or rollback);
+        the statements after it run in READ COMMITTED, so a scan that waited sees what
+        the scan before it committed. SQLite: every transaction starts with ``BEGIN
+        IMMEDIATE`` (``engine.py``), which takes the single write lock -- this statement
+        just starts the transaction now. Either way a second scan waits (SQLite: up to
+        its 30 s busy timeout) and then finds the first one's exceptions in place."""
+        if self._sqlite:
+            self.session.execute(select(1))
+        else:
+            self.session.execute(select(func.pg_advisory_xact_lock(SCAN_LOCK_KEY)))
 
     def scan_population(
         self, as_of: datetime, tracking_numbers: Collection[str]

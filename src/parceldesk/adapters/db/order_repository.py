@@ -16,7 +16,7 @@ from sqlalchemy import String, Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from parceldesk.adapters.db import tables as t
-from parceldesk.adapters.db.bulk import bulk_insert
+from parceldesk.adapters.db.bulk import bulk_insert_rows, select_in
 from parceldesk.domain.orders import Order, ShipmentPlan
 from parceldesk.services.ports import ImportRunRecord, OrderWrite, SaveResult
 
@@ -27,6 +27,16 @@ _ORDERS = cast(Table, t.Order.__table__)
 _LINES = cast(Table, t.OrderLine.__table__)
 _SHIPMENTS = cast(Table, t.Shipment.__table__)
 _CHUNK = 500
+#: ids per lookup by order id or tracking number: one bound parameter each (SQLite
+#: >= 3.32 allows 32,766; PostgreSQL 65,535)
+_IN_CHUNK = 5000
+_HASHES_SQL = (
+    "SELECT platform_order_id, id, content_hash FROM orders"
+    " WHERE store_id = {mark} AND platform_order_id IN ({marks})"
+)
+_PARCELS_SQL = (
+    "SELECT tracking_number, id, order_id FROM shipments WHERE tracking_number IN ({marks})"
+)
 
 _UPDATE_ORDER = (
     update(_ORDERS)
@@ -97,59 +107,72 @@ class SqlImportRunRepository:
         return row.id
 
 
+_ORDER_COLUMNS = (
+    "store_id", "platform", "platform_order_id", "order_date", "currency", "buyer_name",
+    "buyer_email", "buyer_phone", "ship_to_line1", "ship_to_line2", "ship_to_city",
+    "ship_to_state", "ship_to_postal_code", "ship_to_country", "content_hash", "updated_at",
+)  # fmt: skip
+_LINE_COLUMNS = (
+    "order_id", "line_no", "sku", "name", "quantity", "unit_price", "unit_cost", "currency",
+)  # fmt: skip
+_PLAN_COLUMNS = (
+    "carrier", "channel", "service", "origin_country", "destination_country", "ship_date",
+    "promised_date", "declared_value", "insured_value", "value_currency", "signature_required",
+)  # fmt: skip
+_SHIPMENT_INSERT = (
+    *_PLAN_COLUMNS, "order_id", "store_id", "updated_at",
+    "tracking_number", "created_at", "status", "event_count", "leg_role",
+)  # fmt: skip
+
+
+def _order_row(w: OrderWrite, now: datetime) -> tuple[Any, ...]:
+    """The order's values in ``_ORDER_COLUMNS`` order (the hot path builds no dicts)."""
+    o, b, a = w.order, w.order.buyer, w.order.ship_to
+    return (
+        w.store_id, o.platform, o.order_id, o.order_date, o.currency, b.name, b.email,
+        b.phone, a.line1, a.line2, a.city, a.state, a.postal_code, a.country,
+        w.content_hash, now,
+    )  # fmt: skip
+
+
 def _order_values(w: OrderWrite, now: datetime) -> dict[str, Any]:
-    o = w.order
-    return {
-        "store_id": w.store_id,
-        "platform": o.platform,
-        "platform_order_id": o.order_id,
-        "order_date": o.order_date,
-        "currency": o.currency,
-        "buyer_name": o.buyer.name,
-        "buyer_email": o.buyer.email,
-        "buyer_phone": o.buyer.phone,
-        "ship_to_line1": o.ship_to.line1,
-        "ship_to_line2": o.ship_to.line2,
-        "ship_to_city": o.ship_to.city,
-        "ship_to_state": o.ship_to.state,
-        "ship_to_postal_code": o.ship_to.postal_code,
-        "ship_to_country": o.ship_to.country,
-        "content_hash": w.content_hash,
-        "updated_at": now,
-    }
+    return dict(zip(_ORDER_COLUMNS, _order_row(w, now), strict=True))
 
 
-def _line_rows(order_pk: int, order: Order, start: int = 1) -> list[dict[str, Any]]:
+def _line_rows(order_pk: int, order: Order, start: int = 1) -> list[tuple[Any, ...]]:
+    """Rows in ``_LINE_COLUMNS`` order."""
+    currency = order.currency
     return [
-        {
-            "order_id": order_pk,
-            "line_no": start + i,
-            "sku": line.sku,
-            "name": line.name,
-            "quantity": line.quantity,
-            "unit_price": line.unit_price.amount if line.unit_price else None,
-            "unit_cost": line.unit_cost.amount if line.unit_cost else None,
-            "currency": order.currency,
-        }
+        (
+            order_pk,
+            start + i,
+            line.sku,
+            line.name,
+            line.quantity,
+            line.unit_price.amount if line.unit_price else None,
+            line.unit_cost.amount if line.unit_cost else None,
+            currency,
+        )
         for i, line in enumerate(order.lines)
     ]
 
 
-def _shipment_values(plan: ShipmentPlan) -> dict[str, Any]:
+def _plan_row(plan: ShipmentPlan) -> tuple[Any, ...]:
+    """The parcel's values in ``_PLAN_COLUMNS`` order."""
     value = plan.declared_value or plan.insured_value
-    return {
-        "carrier": plan.carrier,
-        "channel": plan.channel,
-        "service": plan.service,
-        "origin_country": plan.origin_country,
-        "destination_country": plan.destination_country,
-        "ship_date": plan.ship_date,
-        "promised_date": plan.promised_date,
-        "declared_value": plan.declared_value.amount if plan.declared_value else None,
-        "insured_value": plan.insured_value.amount if plan.insured_value else None,
-        "value_currency": value.currency if value else None,
-        "signature_required": plan.signature_required,
-    }
+    return (
+        plan.carrier,
+        plan.channel,
+        plan.service,
+        plan.origin_country,
+        plan.destination_country,
+        plan.ship_date,
+        plan.promised_date,
+        plan.declared_value.amount if plan.declared_value else None,
+        plan.insured_value.amount if plan.insured_value else None,
+        value.currency if value else None,
+        plan.signature_required,
+    )
 
 
 class SqlOrderRepository:
@@ -173,18 +196,16 @@ class SqlOrderRepository:
         return dict(found)
 
     def existing(self, batch: Sequence[OrderWrite]) -> dict[tuple[int, str], tuple[int, str]]:
+        return self.hashes([(w.store_id, w.order.order_id) for w in batch])
+
+    def hashes(self, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, str]]:
         by_store: dict[int, list[str]] = defaultdict(list)
-        for w in batch:
-            by_store[w.store_id].append(w.order.order_id)
+        for store_id, order_id in keys:
+            by_store[store_id].append(order_id)
         found: dict[tuple[int, str], tuple[int, str]] = {}
         for store_id, ids in by_store.items():
-            for part in chunks(ids):
-                rows = self.session.execute(
-                    select(t.Order.platform_order_id, t.Order.id, t.Order.content_hash).where(
-                        t.Order.store_id == store_id, t.Order.platform_order_id.in_(part)
-                    )
-                )
-                for oid, pk, digest in rows:
+            for part in chunks(ids, _IN_CHUNK):
+                for oid, pk, digest in select_in(self.session, _HASHES_SQL, (store_id,), part):
                     found[(store_id, oid)] = (pk, digest)
         return found
 
@@ -212,13 +233,27 @@ class SqlOrderRepository:
                 changed.append((found[0], w))
         pks: list[tuple[int, OrderWrite]] = list(changed)
         if new:
-            # Plain executemany (no RETURNING: it would force multi-VALUES statements),
-            # then one SELECT per store for the new ids.
-            bulk_insert(
-                self.session, _ORDERS, [_order_values(w, now) | {"created_at": now} for w in new]
-            )
-            ids = self.existing(new)
-            pks.extend((ids[(w.store_id, w.order.order_id)][0], w) for w in new)
+            # Plain executemany (no RETURNING: it would force multi-VALUES statements)
+            # with ids taken up front; reading them back by order id cost more than
+            # the insert itself.
+            ids = self._new_ids(len(new))
+            if ids is not None:
+                bulk_insert_rows(
+                    self.session,
+                    _ORDERS,
+                    ("id", *_ORDER_COLUMNS, "created_at"),
+                    [(pk, *_order_row(w, now), now) for pk, w in zip(ids, new, strict=True)],
+                )
+                pks.extend(zip(ids, new, strict=True))
+            else:
+                bulk_insert_rows(
+                    self.session,
+                    _ORDERS,
+                    (*_ORDER_COLUMNS, "created_at"),
+                    [(*_order_row(w, now), now) for w in new],
+                )
+                stored = self.existing(new)
+                pks.extend((stored[(w.store_id, w.order.order_id)][0], w) for w in new)
             result.new += len(new)
         if changed:
             self.session.execute(
@@ -231,7 +266,7 @@ class SqlOrderRepository:
         lines = [row for pk, w in pks for row in _line_rows(pk, w.order)]
         lines.extend(self._merge_lines(merged))
         if lines:
-            bulk_insert(self.session, _LINES, lines)
+            bulk_insert_rows(self.session, _LINES, _LINE_COLUMNS, lines)
         self.save_shipments(
             [(pk, w.store_id, plan) for pk, w in [*pks, *merged] for plan in w.order.shipments],
             now,
@@ -239,9 +274,28 @@ class SqlOrderRepository:
         )
         return result
 
-    def _merge_lines(self, merged: Sequence[tuple[int, OrderWrite]]) -> list[dict[str, Any]]:
+    def _new_ids(self, count: int) -> list[int] | None:
+        """``count`` unused order ids, or ``None`` where we cannot take them safely.
+
+        SQLite: the transaction began with ``BEGIN IMMEDIATE`` (``engine.py``), so no one
+        else inserts until it ends and ``max(id) + 1 ...`` are the ids SQLite itself would
+        assign. PostgreSQL: drawn from the column's own sequence, as a default would be."""
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "sqlite":
+            top = self.session.connection().exec_driver_sql("SELECT max(id) FROM orders").scalar()
+            return list(range((top or 0) + 1, (top or 0) + 1 + count))
+        if dialect == "postgresql":
+            rows = self.session.connection().exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('orders', 'id'))"
+                " FROM generate_series(1, %(n)s)",
+                {"n": count},
+            )
+            return [pk for (pk,) in rows]
+        return None
+
+    def _merge_lines(self, merged: Sequence[tuple[int, OrderWrite]]) -> list[tuple[Any, ...]]:
         """Lines of a repeated order that it does not have yet, numbered after its last."""
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         for pk, w in merged:
             have = self.session.execute(
                 select(
@@ -255,12 +309,11 @@ class SqlOrderRepository:
             seen = {(sku, name, qty, price) for _, sku, name, qty, price in have}
             next_no = max((no for no, *_ in have), default=0) + 1
             for row in _line_rows(pk, w.order, next_no):
-                ident = (row["sku"], row["name"], row["quantity"], row["unit_price"])
+                ident = row[2:6]  # sku, name, quantity, unit price
                 if ident not in seen:
-                    row["line_no"] = next_no
+                    rows.append((pk, next_no, *row[2:]))
                     next_no += 1
                     seen.add(ident)
-                    rows.append(row)
         return rows
 
     def save_shipments(
@@ -271,39 +324,26 @@ class SqlOrderRepository:
         if not plans:
             return
         current: dict[str, tuple[int, int | None]] = {}
-        for part in chunks(list(plans)):
-            rows = self.session.execute(
-                select(t.Shipment.tracking_number, t.Shipment.id, t.Shipment.order_id).where(
-                    t.Shipment.tracking_number.in_(part)
-                )
-            )
+        for part in chunks(list(plans), _IN_CHUNK):
+            rows = select_in(self.session, _PARCELS_SQL, (), part)
             current.update({tn: (sid, oid) for tn, sid, oid in rows})
-        inserts: list[dict[str, Any]] = []
+        inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         for number, (pk, store_id, plan) in plans.items():
-            values = _shipment_values(plan) | {
-                "order_id": pk,
-                "store_id": store_id,
-                "updated_at": now,
-            }
             found = current.get(number)
             if found is None:
                 inserts.append(
-                    values
-                    | {
-                        "tracking_number": number,
-                        "created_at": now,
-                        "status": "pending",
-                        "event_count": 0,
-                        "leg_role": "single",
-                    }
+                    (*_plan_row(plan), pk, store_id, now, number, now, "pending", 0, "single")
                 )
                 continue
             if found[1] is None:
                 result.shipments_attached += 1
-            updates.append(values | {"pk": found[0]})
+            updates.append(
+                dict(zip(_PLAN_COLUMNS, _plan_row(plan), strict=True))
+                | {"order_id": pk, "store_id": store_id, "updated_at": now, "pk": found[0]}
+            )
         if inserts:
-            bulk_insert(self.session, _SHIPMENTS, inserts)
+            bulk_insert_rows(self.session, _SHIPMENTS, _SHIPMENT_INSERT, inserts)
             result.shipments_new += len(inserts)
         if updates:
             self.session.execute(_UPDATE_SHIPMENT, updates)

@@ -12,11 +12,20 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from parceldesk.adapters.db import tables as t
+from parceldesk.adapters.db.bulk import select_in
 from parceldesk.adapters.db.order_repository import chunks
 from parceldesk.domain.taxonomy import TERMINAL_STATUSES, ExceptionReason, Node, Status
 from parceldesk.services.ports import OrderKey, ShipmentSummary
 
 __all__ = ["SqlShipmentRepository"]
+
+#: numbers per ``owners`` query (one bound parameter each; see ``order_repository``)
+_IN_CHUNK = 5000
+_OWNERS_SQL = (
+    "SELECT shipments.tracking_number, orders.store_id, orders.platform_order_id"
+    " FROM shipments LEFT OUTER JOIN orders ON orders.id = shipments.order_id"
+    " WHERE shipments.tracking_number IN ({marks})"
+)
 
 _ALARM_STATUSES = [
     s.value for s in (Status.EXCEPTION, Status.FAILED_ATTEMPT, Status.RETURNING, Status.EXPIRED)
@@ -28,15 +37,12 @@ class SqlShipmentRepository:
         self.session = session
 
     def owners(self, tracking_numbers: Iterable[str]) -> dict[str, OrderKey | None]:
+        """Tracking number -> (store id, order id) of its order, ``None`` for a parcel
+        that tracking found before any order claimed it; absent when unknown."""
         found: dict[str, OrderKey | None] = {}
         numbers = sorted(set(tracking_numbers))
-        for part in chunks(numbers):
-            rows = self.session.execute(
-                select(t.Shipment.tracking_number, t.Order.store_id, t.Order.platform_order_id)
-                .outerjoin(t.Order, t.Order.id == t.Shipment.order_id)
-                .where(t.Shipment.tracking_number.in_(part))
-            )
-            for number, store_id, order_id in rows:
+        for part in chunks(numbers, _IN_CHUNK):  # through the driver: a hot import lookup
+            for number, store_id, order_id in select_in(self.session, _OWNERS_SQL, (), part):
                 found[number] = None if order_id is None else (store_id, order_id)
         return found
 

@@ -280,3 +280,10 @@ class ShipmentException(Base):
     node: Mapped[str | None] = mapped_column(String(30))
     silent_hours: Mapped[float | None] = mapped_column(Float)
     explanation: Mapped[str] = mapped_column(Text, default="")
+
+
+# Case tables live in their own module; importing it here registers them on ``Base`` for
+# everyone who imports the schema (Alembic, tests, repositories).
+from parceldesk.adapters.db import auth_tables as _auth_tables  # noqa: E402, F401
+from parceldesk.adapters.db import case_tables as _case_tables  # noqa: E402, F401
+from parceldesk.adapters.db import evidence_tables as _evidence_tables  # noqa: E402, F401

@@ -8,6 +8,12 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from parceldesk.adapters.db.case_repository import SqlCaseRepository
+from parceldesk.adapters.db.evidence_repository import (
+    SqlClaimRepository,
+    SqlDisputeRepository,
+    SqlEvidenceRepository,
+)
 from parceldesk.adapters.db.exception_repository import SqlExceptionRepository
 from parceldesk.adapters.db.order_repository import (
     SqlImportRunRepository,
@@ -17,6 +23,12 @@ from parceldesk.adapters.db.order_repository import (
 from parceldesk.adapters.db.refresh_repository import SqlRefreshRepository
 from parceldesk.adapters.db.shipment_repository import SqlShipmentRepository
 from parceldesk.adapters.db.tracking_repository import SqlPayloadRepository, SqlTrackingRepository
+from parceldesk.services.case_ports import CaseRepository
+from parceldesk.services.evidence_ports import (
+    ClaimRepository,
+    DisputeRepository,
+    EvidenceRepository,
+)
 from parceldesk.services.ports import (
     ExceptionRepository,
     ImportRunRepository,
@@ -42,6 +54,10 @@ class SqlUnitOfWork:
     payloads: PayloadRepository
     exceptions: ExceptionRepository
     refresh: RefreshRepository
+    cases: CaseRepository
+    evidence: EvidenceRepository
+    claims: ClaimRepository
+    disputes: DisputeRepository
 
     def __init__(self, engine: Engine) -> None:
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
@@ -57,6 +73,10 @@ class SqlUnitOfWork:
         self.payloads = SqlPayloadRepository(self.session)
         self.exceptions = SqlExceptionRepository(self.session)
         self.refresh = SqlRefreshRepository(self.session)
+        self.cases = SqlCaseRepository(self.session)
+        self.evidence = SqlEvidenceRepository(self.session)
+        self.claims = SqlClaimRepository(self.session)
+        self.disputes = SqlDisputeRepository(self.session)
         return self
 
     def __exit__(

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 __all__ = ["Cell", "FileRejected", "Table", "open_table"]
 
@@ -48,7 +48,9 @@ class Table:
         number = start
         for cells in itertools.chain(self.preview[start:], self._rest):
             number += 1
-            if any(c not in (None, "") for c in cells):
+            # ``any(cells)`` settles the usual row in C; a row of only ``0``/``False``
+            # (XLSX) is still a row, so the exact test runs when that says "empty"
+            if any(cells) or any(c not in (None, "") for c in cells):
                 yield number, cells
         self.close()
 
@@ -109,7 +111,7 @@ def _open_text(path: Path, head: bytes) -> Table:
         delimiter, kind = ",", "csv"
     fh = path.open("r", encoding=encoding, errors="strict", newline="")
     reader = csv.reader(fh, delimiter=delimiter)
-    rows: Iterator[list[Cell]] = (list(r) for r in _decode_guard(reader, path))
+    rows = cast(Iterator[list[Cell]], _decode_guard(reader, path))  # csv yields fresh lists
     preview = list(itertools.islice(rows, PREVIEW_ROWS))
     return Table(path, kind, preview, rows, fh)
 

@@ -156,7 +156,7 @@ def parse_money(text: str, currency: str | None = None) -> tuple[Decimal, str | 
             raise ValueError(f"unknown currency {cur!r} in amount")
     effective = found or currency
     body = body.replace(" ", "").replace("'", "")
-    if not re.fullmatch(r"[0-9.,]+", body):
+    if not _AMOUNT_BODY.fullmatch(body):
         raise ValueError("not an amount (expected digits with . or , separators)")
     digits = _normalise_separators(body, _precision(effective) if effective else 2)
     try:
@@ -166,8 +166,12 @@ def parse_money(text: str, currency: str | None = None) -> tuple[Decimal, str | 
     return (-value if negative else value), found
 
 
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_AMOUNT_BODY = re.compile(r"[0-9.,]+")
+
+
 def _plain_decimal(text: str) -> Decimal | None:
-    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
+    if not _PLAIN_DECIMAL.fullmatch(text):
         return None
     return Decimal(text)
 
@@ -218,6 +222,10 @@ MAX_QUANTITY = 1_000_000
 
 def parse_quantity(text: str) -> int:
     """A positive whole number: ``2``, ``2.0`` (XLSX); not ``0``, ``1.5``, ``NaN``, ``1e9999``."""
+    if text.isascii() and text.isdigit() and len(text) < 8:  # the usual "2": no Decimal
+        number = int(text)
+        if 0 < number <= MAX_QUANTITY:
+            return number  # anything else: the general path words the error
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
@@ -254,8 +262,12 @@ _SLASHED = re.compile(
 _WORDY = ((re.compile(r"^\d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}$"), "%d %b %Y %H:%M"),)
 
 
+_SERIAL = re.compile(r"\d{5}(\.\d+)?", re.ASCII)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
 def _excel_serial(text: str) -> datetime | None:
-    if not re.fullmatch(r"\d{5}(\.\d+)?", text, re.ASCII):
+    if not _SERIAL.fullmatch(text):
         return None
     serial = float(text)
     if not 20000 < serial < 80000:  # 1954 .. 2119: anything else is not a date serial
@@ -279,7 +291,7 @@ def parse_datetime(value: object, tz: tzinfo, *, day_first: bool = False) -> dat
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        if _ISO_DAY.match(text):
             raise ValueError(f"not a valid date ({exc})") from None
         parsed = _strptime(text, day_first)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)

@@ -1,4 +1,4 @@
-"""FastAPI application: tracking webhooks and a health check.
+"""FastAPI application: tracking webhooks, the case API (``cases.py``) and a health check.
 
 Webhook contract (docs/adr/0003-tracking-ingestion.md):
   * body over ``webhook_max_bytes``         -> 413, nothing stored
@@ -6,11 +6,13 @@ Webhook contract (docs/adr/0003-tracking-ingestion.md):
   * body we cannot parse                    -> 400 with the reason; kept as a dead letter
   * otherwise                               -> 200 only after the transaction committed;
                                                a duplicate answers 200 and changes nothing
+                                               (SQLite: concurrent deliveries share one
+                                               transaction, see ``group_commit.py``)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -21,7 +23,15 @@ from fastapi.responses import Response
 
 from parceldesk.adapters.tracking.webhooks import WEBHOOK_SOURCES, WebhookSource
 from parceldesk.bootstrap import App
-from parceldesk.services.ingestion import IngestResult, ingest_message, record_dead_letter
+from parceldesk.entrypoints.api.cases import case_router
+from parceldesk.entrypoints.api.group_commit import GroupCommit
+from parceldesk.entrypoints.api.locker import locker_router
+from parceldesk.services.ingestion import (
+    InboundMessage,
+    IngestResult,
+    ingest_messages,
+    record_dead_letter,
+)
 from parceldesk.services.tracking_records import PayloadError
 
 __all__ = ["create_app"]
@@ -73,6 +83,19 @@ def create_app(app: App) -> FastAPI:
     async def write(fn: Callable[..., T], /, **kwargs: Any) -> T:
         return await to_thread.run_sync(partial(fn, **kwargs), limiter=writes)
 
+    def write_messages(messages: Sequence[InboundMessage]) -> list[IngestResult]:
+        return ingest_messages(app.uow_factory(), messages, clock=app.clock)
+
+    # SQLite: concurrent deliveries share one transaction (group commit, see
+    # group_commit.py), each answered after its commit. PostgreSQL: one transaction each,
+    # running concurrently.
+    group = GroupCommit(write_messages, limiter=writes) if writes is not None else None
+
+    async def store(message: InboundMessage) -> IngestResult:
+        if group is not None:
+            return await group.submit(message)
+        return (await write(write_messages, messages=[message]))[0]
+
     def secret_for(source: str) -> str | None:
         secret = (
             settings.seventeen_track_secret if source == "17track" else settings.aftership_secret
@@ -109,10 +132,7 @@ def create_app(app: App) -> FastAPI:
             )  # fmt: skip
             return _json({"error": str(exc)}, status_code=400)
         message_id = next((u.message_id for u in updates if u.message_id), None)
-        result: IngestResult = await write(
-            ingest_message, uow=app.uow_factory(), source=source.name, body=body,
-            headers=headers, updates=updates, clock=app.clock, message_id=message_id,
-        )  # fmt: skip
+        result = await store(InboundMessage(source.name, body, headers, updates, message_id))
         return _json(
             {
                 "status": "duplicate" if result.messages_duplicate else "stored",
@@ -130,4 +150,6 @@ def create_app(app: App) -> FastAPI:
     async def aftership(request: Request) -> Response:
         return await receive(WEBHOOK_SOURCES["aftership"], request)
 
+    api.include_router(case_router(app, write))
+    api.include_router(locker_router(app, write))
     return api

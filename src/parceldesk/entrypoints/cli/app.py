@@ -16,12 +16,19 @@ from parceldesk import __version__
 from parceldesk.adapters.importers.tables import FileRejected
 from parceldesk.domain.errors import DomainError
 from parceldesk.entrypoints.cli import (
+    address_cmds,
+    case_cmds,
+    claims_cmds,
     demo_cmd,
+    disputes_cmds,
+    evidence_cmds,
     import_cmds,
     refresh_cmds,
+    rules_cmds,
     scan_cmds,
     shipments_cmds,
     sim_cmds,
+    token_cmds,
     tracking_cmds,
 )
 from parceldesk.entrypoints.cli.common import DbOption, app_for, console, err_console
@@ -40,6 +47,13 @@ app.command("serve")(tracking_cmds.serve_cmd)
 app.command("demo")(demo_cmd.demo_cmd)
 app.command("scan")(scan_cmds.scan_cmd)
 app.add_typer(sim_cmds.app, name="sim")
+app.add_typer(case_cmds.app, name="cases")
+app.add_typer(address_cmds.app, name="address")
+app.add_typer(rules_cmds.app, name="rules")
+app.add_typer(token_cmds.app, name="tokens")
+app.add_typer(evidence_cmds.app, name="evidence")
+app.add_typer(claims_cmds.app, name="claims")
+app.add_typer(disputes_cmds.app, name="disputes")
 shipments_cmds.app.command("unmatched")(tracking_cmds.unmatched_cmd)
 
 _state = {"debug": False}
@@ -87,7 +101,9 @@ def main() -> None:
 def _report(exc: Exception) -> int:
     import click
 
-    if isinstance(exc, click.exceptions.UsageError):
+    # typer >= 0.29 vendors click (typer._click): its BadParameter is not click's.
+    usage = (click.exceptions.UsageError, typer.BadParameter)
+    if isinstance(exc, usage):
         exc.show()
         return 2
     if isinstance(exc, click.exceptions.ClickException):

@@ -7,6 +7,7 @@ look at first. The demo database is its own SQLite file (never the user's defaul
 
 from __future__ import annotations
 
+import csv
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,17 +17,26 @@ from typing import Annotated
 
 import typer
 from platformdirs import user_data_dir
-from rich.table import Table
 
 from parceldesk.adapters.clock import FixedClock
 from parceldesk.adapters.importers.formats.base import FormatContext
 from parceldesk.adapters.importers.source import open_export
 from parceldesk.adapters.tracking.webhooks import WEBHOOK_SOURCES
+from parceldesk.domain.cases.states import CaseKind
+from parceldesk.entrypoints.cli.case_render import render_queue
 from parceldesk.entrypoints.cli.common import app_for, console
 from parceldesk.entrypoints.cli.tracking_cmds import ndjson_lines
 from parceldesk.services.bulk_ingest import ingest_message_lines
+from parceldesk.services.case_commands import CaseDesk
+from parceldesk.services.case_sync import sync_cases
 from parceldesk.services.importing import import_orders
+from parceldesk.services.scan import run_scan
 from parceldesk.sim.writer import generate_world
+
+_REPORTED = {
+    "delivered_not_received": CaseKind.DELIVERED_NOT_RECEIVED,
+    "damaged": CaseKind.DAMAGED,
+}
 
 
 def _default_demo_db() -> Path:
@@ -43,8 +53,9 @@ def demo_cmd(
     keep_world: Annotated[
         Path | None, typer.Option("--world-dir", help="Keep the simulated files here.")
     ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Cases to show.")] = 20,
 ) -> None:
-    """Build a demo database from a simulated world and show the parcels needing attention."""
+    """Build a demo database from a simulated world, scan it and show the case queue."""
     started = time.perf_counter()
     path = db_file or _default_demo_db()
     for suffix in ("", "-wal", "-shm"):
@@ -76,20 +87,43 @@ def demo_cmd(
                     f"ingested {bulk.lines} {source} pushes: {t.events_new} events "
                     f"({t.events_duplicate} repeats dropped), {t.links_made} last-mile legs linked"
                 )
-            with pd.uow_factory() as uow:
-                counts = uow.shipments.status_counts(store_ids=None)
-                attention = uow.shipments.needing_attention(store_ids=None, limit=25)
-    console.print("parcels by status: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    table = Table(title=f"parcels needing attention as of {end:%Y-%m-%d}")
-    for col in ("tracking", "carrier", "order", "status", "node", "reason", "silent days"):
-        table.add_column(col)
-    for s in attention:
-        silent = (end - s.last_event_at).total_seconds() / 86400 if s.last_event_at else None
-        table.add_row(
-            s.tracking_number, s.carrier, s.order_id or "-", s.status.value,
-            s.node.value if s.node else "-", s.reason.value if s.reason else "-",
-            f"{silent:.1f}" if silent is not None else "never scanned",
-        )  # fmt: skip
-    console.print(table)
+            scan = run_scan(pd.uow_factory(), as_of=end)
+            synced = sync_cases(pd.uow_factory(), env=pd.case_env, as_of=end)
+            desk = CaseDesk(pd.uow_factory, pd.case_env, clock, actor="demo-support")
+            reports = _buyer_reports(desk, world.files["truth.csv"], end)
+            console.print(
+                f"scan as of {end:%Y-%m-%d}: {scan.open} open exceptions; "
+                f"{synced.opened} cases opened from them, {reports} from buyer reports",
+                highlight=False,
+            )
+            rows = desk.queue(limit=limit)
+            render_queue(rows, end)
     console.print(f"demo database: {path} ({time.perf_counter() - started:.1f} s)")
-    console.print(f"try: parceldesk shipments list --db sqlite:///{path} --status exception")
+    url = f"sqlite:///{path}"
+    first = rows[0].id if rows else 1
+    console.print(
+        f"try: parceldesk cases show {first} --db {url} --as-of {end.isoformat()}\n"
+        f"     parceldesk cases list --db {url} --as-of {end.isoformat()} --due-within 3d",
+        highlight=False,
+    )
+
+
+def _buyer_reports(desk: CaseDesk, truth: Path, end: datetime) -> int:
+    """Buyers of parcels the simulator delivered damaged or 'delivered' to nobody report
+    it two days later; on Shopee/TikTok that opens a return/refund request."""
+    count = 0
+    with truth.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["outcome"] not in _REPORTED or not row["outcome_at"]:
+                continue
+            reported = datetime.fromisoformat(row["outcome_at"]) + timedelta(days=2)
+            if not end - timedelta(days=5) <= reported < end:  # recent reports only
+                continue
+            opened = desk.report(
+                row["tracking_number"], _REPORTED[row["outcome"]], reported_at=reported,
+                note="says the parcel " + ("arrived damaged" if row["outcome"] == "damaged"
+                                           else "never arrived although tracking says delivered"),
+                request_opened_at=reported,
+            )  # fmt: skip
+            count += opened.created
+    return count

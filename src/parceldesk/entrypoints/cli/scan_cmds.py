@@ -17,6 +17,7 @@ from parceldesk.entrypoints.cli.common import (
     console,
     parse_instant,
 )
+from parceldesk.services.case_sync import sync_cases
 from parceldesk.services.ports import OpenException
 from parceldesk.services.scan import run_scan
 
@@ -78,6 +79,7 @@ def scan_cmd(
     buyer_reports = read_reports(reports) if reports is not None else None
     with app_for(db, as_of=instant) as pd:
         report = run_scan(pd.uow_factory(), as_of=pd.clock.now(), reports=buyer_reports)
+        cases = sync_cases(pd.uow_factory(), env=pd.case_env, as_of=pd.clock.now())
         with pd.uow_factory() as uow:
             rows = uow.exceptions.listing(limit=None if as_json else limit)
     if as_json:
@@ -100,5 +102,11 @@ def scan_cmd(
             highlight=False,
         )
         console.print(f"    {row.explanation}", highlight=False, markup=False)
+    console.print(
+        f"cases: opened {cases.opened}, escalated {cases.escalated}, closed {cases.closed}, "
+        f"reopened {cases.reopened}; {cases.open_cases} open; reminders {cases.reminders}, "
+        f"missed deadlines {cases.missed} (parceldesk cases list)",
+        highlight=False,
+    )
     if report.open > len(rows):
         console.print(f"... {report.open - len(rows)} more (--limit, or --json for all)")

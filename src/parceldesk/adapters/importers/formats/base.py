@@ -11,8 +11,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
+from operator import itemgetter
+from typing import TypeVar, cast
 
 from parceldesk.adapters.importers.tables import Cell
 from parceldesk.adapters.importers.values import (
@@ -28,6 +30,9 @@ from parceldesk.services.import_records import LineRecord, RowFailed
 
 __all__ = ["FormatContext", "HeaderMappedFormat", "RowReader", "norm_header"]
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
 _TEXT_FIELDS = (
     "store", "buyer_name", "buyer_email", "buyer_phone", "ship_to_line1", "ship_to_line2",
     "ship_to_city", "ship_to_state", "ship_to_postal_code", "sku", "item_name",
@@ -35,8 +40,11 @@ _TEXT_FIELDS = (
 )  # fmt: skip
 #: fields that are "" rather than None when absent (they are never inherited)
 _ALWAYS_TEXT = frozenset({"sku", "item_name", "tracking_number", "carrier", "channel", "service"})
+#: fields whose leading ``'`` (Excel's "keep this as text") is dropped
+_APOSTROPHE = frozenset({"ship_to_postal_code", "buyer_phone"})
 _MONEY_FIELDS = ("unit_price", "unit_cost", "declared_value", "insured_value")
-_DATE_FIELDS = ("ship_date", "promised_date")
+#: parsed in this order, so the first bad one is the one reported
+_TIME_FIELDS = ("order_date", "ship_date", "promised_date")
 
 
 def norm_header(text: object) -> str:
@@ -128,14 +136,26 @@ class RowReader:
         self.ctx = ctx
         self.headers = headers or []
         self._positions = positions or {k: ((v, names.get(k, k)),) for k, v in index.items()}
-        #: (field, strip Excel's protective apostrophe, "" rather than None) per text field
-        self._text_plan = tuple(
-            (name, name in ("ship_to_postal_code", "buyer_phone"), name in _ALWAYS_TEXT)
-            for name in _TEXT_FIELDS
-            if name in self._positions
-        )
+        #: text fields: ``None`` when empty, "" when empty, and those whose Excel
+        #: protective apostrophe is stripped (all of the last are of the first kind)
+        present = [name for name in _TEXT_FIELDS if name in self._positions]
+        self._optional_text = tuple(n for n in present if n not in _ALWAYS_TEXT)
+        self._always_text = tuple(n for n in present if n in _ALWAYS_TEXT)
+        self._apostrophe = tuple(n for n in self._optional_text if n in _APOSTROPHE)
         #: header each field of the current row was read from (a fallback column or not)
         self._used: dict[str, str] = {}
+        #: fields read from one column (by position) and from several (first non-empty)
+        self._single = tuple((k, v[0][0]) for k, v in self._positions.items() if len(v) == 1)
+        self._multi = tuple(k for k, v in self._positions.items() if len(v) > 1)
+        self._width = 1 + max((p for v in self._positions.values() for p, _ in v), default=0)
+        self._single_names = tuple(name for name, _ in self._single)
+        self._pick = _picker(tuple(pos for _, pos in self._single))
+        #: parsed values of text cells, per field kind: exports repeat dates and prices
+        #: on row after row, and these parsers are pure for one file (fixed zone, fixed
+        #: day order). Bounded: cleared when full. Only successes are kept.
+        self._dates: dict[str, date] = {}
+        self._times: dict[str, datetime] = {}
+        self._amounts: dict[tuple[str, str | None], tuple[Decimal, str | None]] = {}
 
     def raw(self, cells: list[Cell], canonical: str) -> Cell:
         """The field's cell: the first of its columns that is not empty in this row."""
@@ -172,12 +192,36 @@ class RowReader:
             self.fmt.post_process(self, cells, rec)
         return rec
 
+    def _cleaned(self, cells: list[Cell]) -> dict[str, str] | None:
+        """Every field's cleaned text at once, or ``None`` for a row with non-text cells.
+
+        CSV/TSV rows are all ``str``: one ``join`` proves that (and finds stray BOMs), so
+        single-column fields are a ``strip`` and a list index instead of three calls each.
+        XLSX rows (numbers, datetimes, ``None``) take the per-cell path, which keeps the
+        raw cell for the date parsers."""
+        try:
+            joined = "".join(cells)  # type: ignore[arg-type]  # TypeError: not all str
+        except TypeError:
+            return None
+        texts = cast(list[str], cells)
+        vals = [clean(c) for c in texts] if "\ufeff" in joined else list(map(str.strip, texts))
+        if len(vals) < self._width:
+            vals += [""] * (self._width - len(vals))
+        out = dict(zip(self._single_names, self._pick(vals), strict=True))
+        for name in self._multi:
+            out[name] = self.text(cells, name)
+        return out
+
     def _read(self, row: int, cells: list[Cell]) -> LineRecord:
-        order_id = self.text(cells, "order_id").lstrip("'")
+        texts = self._cleaned(cells)
+        text_row = texts is not None
+        if texts is None:
+            texts = {name: self.text(cells, name) for name in self._positions}
+        get = texts.get
+        order_id = get("order_id", "").lstrip("'")
         if not order_id:
             raise self.fail("order_id", "order id is empty")
-        rec = LineRecord(row=row, order_id=order_id, platform=self.fmt.platform, columns=self.names)
-        currency = self.text(cells, "currency").upper() or None
+        currency = get("currency", "").upper() or None
         if currency is not None and not is_currency(currency):
             raise self.fail(
                 "currency", "unknown currency code (expected ISO 4217, e.g. USD)", currency
@@ -186,47 +230,42 @@ class RowReader:
             implied = self.fmt.market_currency(self, cells)
             if implied is not None and (implied[1] or not self.ctx.default_currency):
                 currency = implied[0]
-        rec.currency = currency
-        text = self.text
-        for name, strip_apostrophe, always_text in self._text_plan:
-            value = text(cells, name)
-            if strip_apostrophe:
-                value = value.lstrip("'")
-            setattr(rec, name, value if always_text else (value or None))
+        values: dict[str, object] = {name: texts[name] or None for name in self._optional_text}
+        for name in self._apostrophe:
+            if text := texts[name]:
+                values[name] = text.lstrip("'") or None
+        for name in self._always_text:
+            values[name] = texts[name]
         if self.ctx.store:
-            rec.store = self.ctx.store
-        platform = self.text(cells, "platform").casefold()
-        if platform:
-            rec.platform = platform
-        country = self.text(cells, "ship_to_country").upper()
-        rec.ship_to_country = country or None
-        order_date = self.raw(cells, "order_date")
-        if clean(order_date):
+            values["store"] = self.ctx.store
+        rec = LineRecord(
+            row, order_id, get("platform", "").casefold() or self.fmt.platform,
+            currency=currency, columns=self.names, **values,  # type: ignore[arg-type]
+        )  # fmt: skip
+        rec.ship_to_country = get("ship_to_country", "").upper() or None
+        day_first = self.fmt.day_first
+        for name in _TIME_FIELDS:
+            if not get(name):
+                continue
+            cell = texts[name] if text_row else self.raw(cells, name)
             try:
-                rec.order_date = parse_datetime(
-                    order_date, self.ctx.tz, day_first=self.fmt.day_first
-                )
+                if name == "order_date":
+                    rec.order_date = self._datetime(cell, day_first)
+                else:
+                    setattr(rec, name, self._date(cell, day_first))
             except ValueError as exc:
-                raise self.fail("order_date", str(exc), order_date) from None
-        for name in _DATE_FIELDS:
-            cell = self.raw(cells, name)
-            if clean(cell):
-                try:
-                    setattr(rec, name, parse_date(cell, self.ctx.tz, day_first=self.fmt.day_first))
-                except ValueError as exc:
-                    raise self.fail(name, str(exc), cell) from None
-        quantity = self.text(cells, "quantity")
+                raise self.fail(name, str(exc), cell) from None
+        quantity = get("quantity")
         if quantity:
             try:
                 rec.quantity = parse_quantity(quantity)
             except ValueError as exc:
                 raise self.fail("quantity", str(exc), quantity) from None
         for name in _MONEY_FIELDS:
-            value = self.text(cells, name)
-            if value:
-                rec_value = self.money(name, value, rec)
-                setattr(rec, name, rec_value)
-        signature = self.text(cells, "signature_required")
+            amount = get(name)
+            if amount:
+                setattr(rec, name, self.money(name, amount, rec))
+        signature = get("signature_required")
         if signature:
             try:
                 rec.signature_required = parse_bool(signature)
@@ -234,11 +273,34 @@ class RowReader:
                 raise self.fail("signature_required", str(exc), signature) from None
         return rec
 
+    def _datetime(self, cell: Cell, day_first: bool) -> datetime:
+        if not isinstance(cell, str):
+            return parse_datetime(cell, self.ctx.tz, day_first=day_first)
+        found = self._times.get(cell)
+        if found is None:
+            found = parse_datetime(cell, self.ctx.tz, day_first=day_first)
+            _remember(self._times, cell, found)
+        return found
+
+    def _date(self, cell: Cell, day_first: bool) -> date:
+        if not isinstance(cell, str):
+            return parse_date(cell, self.ctx.tz, day_first=day_first)
+        found = self._dates.get(cell)
+        if found is None:
+            found = parse_date(cell, self.ctx.tz, day_first=day_first)
+            _remember(self._dates, cell, found)
+        return found
+
     def money(self, name: str, value: str, rec: LineRecord) -> Decimal:
-        try:
-            amount, written = parse_money(value, rec.currency or self.ctx.default_currency)
-        except ValueError as exc:
-            raise self.fail(name, str(exc), value) from None
+        key = (value, rec.currency or self.ctx.default_currency)
+        parsed = self._amounts.get(key)
+        if parsed is None:
+            try:
+                parsed = parse_money(*key)
+            except ValueError as exc:
+                raise self.fail(name, str(exc), value) from None
+            _remember(self._amounts, key, parsed)
+        amount, written = parsed
         if written is not None:
             if rec.currency is not None and written != rec.currency:
                 raise self.fail(
@@ -248,3 +310,23 @@ class RowReader:
         if amount < 0:
             raise self.fail(name, "must not be negative", value)
         return amount
+
+
+#: entries per memo table of a ``RowReader`` before it starts again
+_MEMO_SIZE = 4096
+
+
+def _remember(memo: dict[_K, _V], key: _K, value: _V) -> None:
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+
+
+def _picker(positions: tuple[int, ...]) -> Callable[[list[str]], tuple[str, ...]]:
+    """``itemgetter`` that always returns a tuple (it returns a bare item for one)."""
+    if len(positions) == 1:
+        pos = positions[0]
+        return lambda vals: (vals[pos],)
+    if not positions:
+        return lambda vals: ()
+    return itemgetter(*positions)

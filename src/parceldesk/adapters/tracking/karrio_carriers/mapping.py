@@ -6,33 +6,9 @@ response, which the poller keeps next to karrio's parse. Facts relied on are in
 claim-rules-and-tracking-formats.md 3.3-3.6 and karrio's sources (karrioapi/karrio
 ``modules/sdk/karrio/core/units.py`` and ``modules/connectors/<carrier>``, 2026.1).
 
-**Status.** karrio's ``TrackingStatus`` (12 names) and ``TrackingIncidentReason`` (35
-names, plus a few carrier modules add: ``delivery_attempted``, ``signature_required``,
-...) map through :data:`STATUS` and :data:`REASONS`. Where karrio gives no status
-(its USPS map matches on event *text* and leaves 07/A1/T1/10/SF/03/GX unclassified) the
-text classifier decides, through :func:`common.decide`, exactly as for 17TRACK/AfterShip.
-Decisions where karrio's grouping and ours differ:
-
-* ``pending`` is a label-created scan (UPS ``M`` manifest, FedEx ``OC``) ->
-  info_received / label_created; ``return_to_sender`` -> returning (our taxonomy keeps
-  returning and returned apart; karrio has no "returned").
-* ``on_hold`` -> exception, but it is *weak*: karrio derives it from UPS's activity type
-  ``X``, which UPS also uses for notices such as "Your package was released by the
-  customs agency" or "The receiver was not available for delivery". An ``on_hold`` scan
-  without any reason takes the text classifier's reading when the text is more specific:
-  an exception-like status with a reason (a failed attempt, a refusal), or normal
-  progress at a definite node (customs released, out for delivery, delivered, pickup
-  point, label created) -- not a vague "arrived at facility". ``extra
-  ["status_from_text"]`` counts these.
-* A karrio reason only qualifies an exception-like status (exception, failed attempt,
-  returning, returned). karrio's reason lists are matched against raw codes that collide
-  with ordinary scan codes in other carriers' vocabularies; a reason on an in-transit
-  scan is dropped, and a reason on a scan karrio could not classify is used only when
-  the text also reads as an exception.
-* DHL Unified Tracking: karrio matches the free-text ``status`` as well as the
-  documented ``statusCode`` enum (pre-transit/transit/delivered/failure/unknown), so an
-  event ``{"statusCode": "pre-transit", "status": "DELIVERED"}`` comes out delivered;
-  :data:`CODES` reads the ``statusCode`` (karrio's event ``code``) first.
+**Status** (karrio's status and incident reasons, and where its grouping and ours
+differ) is in :mod:`.taxonomy`; the carrier's own scans and offsets in :mod:`.raw_scans`.
+This module puts them together.
 
 **Time.** karrio stamps the carrier's *local* wall time with a ``Z``
 (``"2024-11-22T13:58:00.000Z"`` for a 13:58 EST scan that happened at 18:58 UTC). We read
@@ -58,20 +34,15 @@ from __future__ import annotations
 
 import html
 import re
-from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any, Protocol
 
 from parceldesk.adapters.tracking.common import (
-    Mapped,
-    NodeRule,
     Notes,
     as_dict,
     as_list,
     as_text,
-    classify_text,
-    decide,
     find_linked,
     local_time,
     merge_linked,
@@ -80,10 +51,22 @@ from parceldesk.adapters.tracking.common import (
     scan_side,
     to_fixed,
 )
+from parceldesk.adapters.tracking.karrio_carriers.raw_scans import (
+    RAW_SCANS,
+    RawScan,
+    ScanIndex,
+    scans_dhl,
+    scans_fedex,
+    scans_ups,
+    scans_usps,
+)
+from parceldesk.adapters.tracking.karrio_carriers.taxonomy import (
+    CODES,
+    REASONS,
+    STATUS,
+    scan_taxonomy,
+)
 from parceldesk.adapters.tracking.timezones import zone_for
-from parceldesk.domain.taxonomy import ExceptionReason as R
-from parceldesk.domain.taxonomy import Node as N
-from parceldesk.domain.taxonomy import Status as S
 from parceldesk.domain.tracking import TrackingEvent
 from parceldesk.services.tracking_records import LinkedLeg, TrackingUpdate
 
@@ -100,6 +83,10 @@ __all__ = [
     "karrio_wall_time",
     "normalise_number",
     "scan_taxonomy",
+    "scans_dhl",
+    "scans_fedex",
+    "scans_ups",
+    "scans_usps",
     "to_update",
     "ups_linked",
 ]
@@ -124,97 +111,7 @@ _ALIASES: dict[str, str] = {
 #: Where a carrier's scans are when the raw response names no country.
 HOME_COUNTRY: dict[str, str] = {"usps": "US", "ups": "US", "fedex": "US"}
 
-STATUS: dict[str, Mapped | None] = {
-    "pending": Mapped(S.INFO_RECEIVED, N.LABEL_CREATED),
-    "picked_up": Mapped(S.IN_TRANSIT, N.FIRST_MILE_PICKUP),
-    "in_transit": Mapped(S.IN_TRANSIT),
-    "on_hold": Mapped(S.EXCEPTION, rule=NodeRule.CLASSIFY),
-    "cancelled": Mapped(S.EXCEPTION, None, R.OTHER),
-    "delivered": Mapped(S.DELIVERED, N.DELIVERED),
-    "delivery_failed": Mapped(S.FAILED_ATTEMPT, N.OUT_FOR_DELIVERY),
-    "delivery_delayed": Mapped(S.EXCEPTION, None, R.DELAYED),
-    "out_for_delivery": Mapped(S.OUT_FOR_DELIVERY, N.OUT_FOR_DELIVERY),
-    "ready_for_pickup": Mapped(S.READY_FOR_PICKUP, N.PICKUP_POINT),
-    "return_to_sender": Mapped(S.RETURNING, None, R.RETURNED_TO_SENDER),
-    "unknown": None,
-}
-
-_DELAY, _UNAVAILABLE, _CUSTOMS = R.DELAYED, R.RECIPIENT_UNAVAILABLE, R.CUSTOMS_HOLD
-REASONS: dict[str, R | None] = {
-    # carrier_*
-    "carrier_damaged_parcel": R.DAMAGED,
-    "carrier_sorting_error": _DELAY,  # missorted: late, not lost
-    "carrier_address_not_found": R.ADDRESS_ISSUE,
-    "carrier_parcel_lost": R.LOST,
-    "carrier_not_enough_time": _DELAY,
-    "carrier_vehicle_issue": _DELAY,
-    "carrier_capacity_exceeded": _DELAY,
-    "carrier_mechanical_delay": _DELAY,
-    # retailer_* (the shipper's side): nothing the buyer or carrier did
-    "retailer_cancelled": R.OTHER,
-    "retailer_incorrect_data": R.OTHER,
-    "retailer_not_ready": R.OTHER,
-    "retailer_incorrect_parcel": R.OTHER,
-    "retailer_incorrect_dimensions": R.OTHER,
-    "retailer_packaging_issue": R.OTHER,
-    # consignee_*
-    "consignee_refused": R.REFUSED,
-    "consignee_business_closed": _UNAVAILABLE,
-    "consignee_not_available": _UNAVAILABLE,
-    "consignee_not_home": _UNAVAILABLE,
-    "consignee_cancelled": R.REFUSED,  # the buyer declines the parcel
-    "consignee_verification_failed": _UNAVAILABLE,  # ID/signature check could not be done
-    "consignee_incorrect_address": R.ADDRESS_ISSUE,
-    "consignee_access_restricted": _UNAVAILABLE,
-    "consignee_safe_place_unavailable": _UNAVAILABLE,
-    # customs_*
-    "customs_delay": _CUSTOMS,
-    "customs_documentation": _CUSTOMS,
-    "customs_duties_unpaid": _CUSTOMS,
-    "customs_prohibited": _CUSTOMS,
-    "customs_inspection": _CUSTOMS,
-    # weather / force majeure
-    "weather_delay": _DELAY,
-    "natural_disaster": _DELAY,
-    "force_majeure": _DELAY,
-    # other_*
-    "parcel_being_researched": R.OTHER,  # a trace is open; not (yet) a loss
-    "security_issue": R.OTHER,
-    "regulatory_hold": _CUSTOMS,  # held by an authority at the border
-    "unknown": None,
-    # carrier-module extras (usps, fedex units.py)
-    "delivery_attempted": None,  # says nothing about why; the text may
-    "no_access_to_delivery_location": _UNAVAILABLE,
-    "signature_required": _UNAVAILABLE,
-    "recipient_moved": R.ADDRESS_ISSUE,
-    "delivery_exception_hold": R.OTHER,
-    "delivery_exception_undeliverable": R.OTHER,
-}
-
-#: (karrio gateway, raw event code, case-folded) -> mapping, read before karrio's status.
-CODES: dict[tuple[str, str], Mapped | None] = {
-    ("dhl_universal", "pre-transit"): Mapped(S.INFO_RECEIVED, N.LABEL_CREATED),
-    ("dhl_universal", "transit"): Mapped(S.IN_TRANSIT),
-    ("dhl_universal", "delivered"): Mapped(S.DELIVERED, N.DELIVERED),
-    ("dhl_universal", "failure"): Mapped(S.FAILED_ATTEMPT, N.OUT_FOR_DELIVERY),
-    ("dhl_universal", "unknown"): None,
-}
-
-_REASONED = frozenset({S.EXCEPTION, S.FAILED_ATTEMPT, S.RETURNING, S.RETURNED})
-_GENERIC = frozenset({None, R.OTHER, R.DELAYED})
-_WEAK = frozenset({"on_hold"})
-_PROGRESS = frozenset(
-    {S.INFO_RECEIVED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.READY_FOR_PICKUP, S.DELIVERED}
-)
-#: nodes a text names only when something definite happened ("released by customs");
-#: "arrived at facility" readings are too vague to overrule a hold
-_DEFINITE = frozenset(
-    {N.LABEL_CREATED, N.CUSTOMS_RELEASED, N.OUT_FOR_DELIVERY, N.PICKUP_POINT, N.DELIVERED}
-)
-_MAX_OFFSET = timedelta(hours=14)
-_QUARTER = timedelta(minutes=15)
 _TAGS = re.compile(r"<[^>]+>")
-_OFFSET = re.compile(r"^([+-])(\d{1,2})(?::?(\d{2}))?$")
 
 
 def normalise_number(number: str) -> str:
@@ -230,202 +127,6 @@ def carrier_aliases(gateways: Iterable[str]) -> list[str]:
     """Every ``carrier`` spelling (lower case) that routes to one of ``gateways``."""
     wanted = set(gateways)
     return sorted(alias for alias, name in _ALIASES.items() if name in wanted)
-
-
-# --------------------------------------------------------------------------- taxonomy
-
-
-def _row(carrier: str, status: str, reason: str, code: str) -> tuple[Mapped | None, R | None]:
-    key = (carrier, code.casefold())
-    base = CODES[key] if key in CODES else STATUS.get(status)
-    why = REASONS.get(reason)
-    if base is None or why is None or base.status not in _REASONED:
-        return base, why
-    if why is R.CUSTOMS_HOLD:
-        return Mapped(base.status, base.node or N.IMPORT_CUSTOMS, why, NodeRule.CUSTOMS), why
-    return base._replace(reason=why), why
-
-
-def scan_taxonomy(
-    carrier: str,
-    status: str,
-    reason: str,
-    code: str,
-    description: str,
-    location: str,
-    side: str | None,
-) -> tuple[S, N | None, R | None, bool]:
-    """(status, node, reason, status_from_text) of one karrio event."""
-    mapped, why = _row(carrier, status, reason, code)
-    out_status, node, out_reason = decide(mapped, description, location, side)
-    if mapped is None and why is not None and out_status in _REASONED and out_reason in _GENERIC:
-        out_reason = why
-    if status in _WEAK and mapped is not None and out_reason is None:
-        cls = classify_text(description, location)
-        if cls.status in _REASONED and cls.reason is not None:
-            return cls.status, cls.node or node, cls.reason, True
-        if cls.status in _PROGRESS and cls.node in _DEFINITE:
-            return cls.status, cls.node, None, True
-    return out_status, node, out_reason, False
-
-
-# --------------------------------------------------------------------------- raw scans
-
-
-class RawScan(NamedTuple):
-    """One scan as the carrier's own response states it."""
-
-    code: str
-    local: datetime  # naive wall-clock time the carrier printed
-    offset: timedelta | None  # the carrier's UTC offset for this scan, when it says
-    country: str = ""
-    state: str = ""
-    city: str = ""
-
-
-def _offset(text: str) -> timedelta | None:
-    m = _OFFSET.match(text.strip())
-    if m is None:
-        return None
-    sign = -1 if m.group(1) == "-" else 1
-    value = sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
-    return value if abs(value) <= _MAX_OFFSET else None
-
-
-def _offset_between(local: datetime, utc: datetime) -> timedelta | None:
-    """local - utc, rounded to a quarter hour (one side may carry seconds the other drops)."""
-    diff = local - utc
-    quarters = round(diff / _QUARTER)
-    value = quarters * _QUARTER
-    if abs(diff - value) > timedelta(minutes=2) or abs(value) > _MAX_OFFSET:
-        return None
-    return value
-
-
-def _split_aware(moment: datetime) -> tuple[datetime, timedelta | None]:
-    return moment.replace(tzinfo=None), moment.utcoffset()
-
-
-def _compact(date: object, time: object) -> datetime | None:
-    """UPS ``YYYYMMDD`` + ``HHMMSS`` (or ``HH:MM:SS``; leading zeros sometimes missing)."""
-    day, clock = as_text(date), as_text(time).replace(":", "")
-    if len(day) != 8 or not day.isdigit() or not clock.isdigit() or len(clock) > 6:
-        return None
-    clock = clock.zfill(6)
-    try:
-        return datetime.strptime(day + clock, "%Y%m%d%H%M%S")  # noqa: DTZ007 - wall time
-    except ValueError:
-        return None
-
-
-def scans_usps(doc: dict[str, Any]) -> list[RawScan]:
-    """USPS Tracking v3 ``trackingEvents``."""
-    out: list[RawScan] = []
-    for raw in as_list(doc.get("trackingEvents")):
-        event = as_dict(raw)
-        stamp = parse_iso(event.get("eventTimestamp"))
-        if stamp is None:
-            continue
-        local, offset = _split_aware(stamp)
-        offset = offset if offset is not None else _offset(as_text(event.get("GMTOffset")))
-        gmt = parse_iso(event.get("GMTTimestamp"))
-        if offset is None and gmt is not None:
-            gmt = gmt.replace(tzinfo=None) - (gmt.utcoffset() or timedelta(0))
-            offset = _offset_between(local, gmt)
-        out.append(
-            RawScan(
-                as_text(event.get("eventCode")), local, offset,
-                as_text(event.get("eventCountry")) or "US", as_text(event.get("eventState")),
-                as_text(event.get("eventCity")),
-            )
-        )  # fmt: skip
-    return out
-
-
-def scans_ups(package: dict[str, Any]) -> list[RawScan]:
-    """UPS Track API v1 ``package.activity``."""
-    out: list[RawScan] = []
-    for raw in as_list(package.get("activity")):
-        activity = as_dict(raw)
-        local = _compact(activity.get("date"), activity.get("time"))
-        if local is None:
-            continue
-        offset = _offset(as_text(activity.get("gmtOffset")))
-        gmt = _compact(activity.get("gmtDate"), activity.get("gmtTime"))
-        if offset is None and gmt is not None:
-            offset = _offset_between(local, gmt)
-        address = as_dict(as_dict(activity.get("location")).get("address"))
-        country = as_text(address.get("countryCode")) or as_text(address.get("country"))
-        code = as_text(as_dict(activity.get("status")).get("code"))
-        state, city = as_text(address.get("stateProvince")), as_text(address.get("city"))
-        out.append(RawScan(code, local, offset, country, state, city))
-    return out
-
-
-def scans_fedex(result: dict[str, Any]) -> list[RawScan]:
-    """FedEx Track v1 ``completeTrackResults[]``: the scans of every ``trackResults`` entry
-    (karrio keeps only the entry with the newest scan)."""
-    out: list[RawScan] = []
-    for track in as_list(result.get("trackResults")):
-        for raw in as_list(as_dict(track).get("scanEvents")):
-            event = as_dict(raw)
-            stamp = parse_iso(event.get("date"))
-            if stamp is None:
-                continue
-            local, offset = _split_aware(stamp)
-            place = as_dict(event.get("scanLocation"))
-            out.append(
-                RawScan(
-                    as_text(event.get("eventType")), local, offset,
-                    as_text(place.get("countryCode")), as_text(place.get("stateOrProvinceCode")),
-                    as_text(place.get("city")),
-                )
-            )  # fmt: skip
-    return out
-
-
-def scans_dhl(shipment: dict[str, Any]) -> list[RawScan]:
-    """DHL Shipment Tracking - Unified ``shipments[].events``."""
-    out: list[RawScan] = []
-    for raw in as_list(shipment.get("events")):
-        event = as_dict(raw)
-        stamp = parse_iso(as_text(event.get("timestamp")).split(".")[0] or None)
-        if stamp is None:
-            continue
-        local, offset = _split_aware(stamp)
-        address = as_dict(as_dict(event.get("location")).get("address"))
-        out.append(
-            RawScan(
-                as_text(event.get("statusCode")), local, offset,
-                as_text(address.get("countryCode")), "", as_text(address.get("addressLocality")),
-            )
-        )  # fmt: skip
-    return out
-
-
-RAW_SCANS: dict[str, Callable[[dict[str, Any]], list[RawScan]]] = {
-    "usps": scans_usps,
-    "ups": scans_ups,
-    "fedex": scans_fedex,
-    "dhl_universal": scans_dhl,
-}
-
-
-class _ScanIndex:
-    """Raw scans by (code, minute); taken in response order (karrio keeps that order)."""
-
-    def __init__(self, scans: Iterable[RawScan]) -> None:
-        self._by_key: dict[tuple[str, datetime], deque[RawScan]] = defaultdict(deque)
-        for scan in scans:
-            self._by_key[_key(scan.code, scan.local)].append(scan)
-
-    def take(self, code: str, local: datetime) -> RawScan | None:
-        queue = self._by_key.get(_key(code, local))
-        return queue.popleft() if queue else None
-
-
-def _key(code: str, local: datetime) -> tuple[str, datetime]:
-    return code.strip().casefold(), local.replace(second=0, microsecond=0)
 
 
 # --------------------------------------------------------------------------- karrio model
@@ -515,7 +216,7 @@ def to_update(
     info = details.info
     origin = as_text(getattr(info, "shipment_origin_country", None)) or home
     dest = as_text(getattr(info, "shipment_destination_country", None)) or home
-    index = _ScanIndex(scans)
+    index = ScanIndex(scans)
     events: dict[str, TrackingEvent] = {}
     for event in details.events or ():
         local = karrio_wall_time(event)

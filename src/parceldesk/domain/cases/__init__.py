@@ -1,0 +1,1 @@
+"""Cases: one incident per problem parcel, its workflow, checklist, timeline and clocks."""

@@ -1,0 +1,29 @@
+"""``fewer_gc_passes`` raises the young-generation threshold and always restores it."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from parceldesk.services.bulk_gc import fewer_gc_passes
+
+
+def test_threshold_is_raised_inside_and_restored_after_nesting_and_errors() -> None:
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with fewer_gc_passes():
+            assert gc.get_threshold() == (100_000, 10, 10)
+            with fewer_gc_passes():  # a second import at the same time
+                assert gc.get_threshold()[0] == 100_000
+            assert gc.get_threshold()[0] == 100_000  # the first is still running
+        assert gc.get_threshold() == (700, 10, 10)
+        with pytest.raises(RuntimeError), fewer_gc_passes():
+            raise RuntimeError("import failed")
+        assert gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(250_000, 10, 10)  # a higher threshold set by the host is kept
+        with fewer_gc_passes():
+            assert gc.get_threshold()[0] == 250_000
+    finally:
+        gc.set_threshold(*before)
