@@ -4,6 +4,7 @@ fed from recorded responses (no network)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
@@ -28,7 +29,7 @@ from parceldesk.domain.taxonomy import Node, Status
 from parceldesk.domain.tracking import TrackingEvent
 from parceldesk.entrypoints.cli import refresh_cmds
 from parceldesk.services.tracking_records import TrackingUpdate
-from parceldesk.services.tracking_refresh import PollError, refresh_active
+from parceldesk.services.tracking_refresh import PolledResponse, PollError, refresh_active
 from tests.fixtures.carriers import SETTINGS, load, stub_karrio
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # tests/conftest.py clock
@@ -66,6 +67,18 @@ def add(
         )  # fmt: skip
 
 
+def payloads(engine: Engine) -> list[t.InboundPayload]:
+    with Session(engine) as session:
+        rows = list(session.scalars(select(t.InboundPayload).order_by(t.InboundPayload.id)))
+        session.expunge_all()
+        return rows
+
+
+def event_payloads(engine: Engine) -> set[int | None]:
+    with Session(engine) as session:
+        return set(session.scalars(select(t.TrackingEvent.payload_id)))
+
+
 def shipment(engine: Engine, number: str) -> t.Shipment:
     with Session(engine) as session:
         row = session.scalars(select(t.Shipment).where(t.Shipment.tracking_number == number)).one()
@@ -100,11 +113,18 @@ class FakePoller:
         self.fail = fail or {}
         self.calls: list[list[tuple[str, str]]] = []
 
-    def fetch(self, items: Sequence[tuple[str, str]]) -> list[TrackingUpdate]:
+    def fetch(self, items: Sequence[tuple[str, str]]) -> list[PolledResponse]:
         self.calls.append(list(items))
         if len(self.calls) in self.fail:
             raise self.fail[len(self.calls)]
-        return [self.answers[n] for n, _ in items if n in self.answers]
+        return [response(self.answers[n]) for n, _ in items if n in self.answers]
+
+
+def response(*updates: TrackingUpdate, body: bytes | None = None) -> PolledResponse:
+    """A fake carrier response: its body names the numbers and the call (unique per call)."""
+    if body is None:
+        body = json.dumps([[u.tracking_number, len(u.events)] for u in updates]).encode()
+    return PolledResponse("fake:poll", body, updates)
 
 
 # --------------------------------------------------------------------------- selection
@@ -160,6 +180,21 @@ def test_refresh_stores_events_and_marks_parcels_refreshed(
     assert again.selected == 1 and poller.calls[-1] == [("9400100000000000000002", "usps")]
 
 
+def test_a_repeated_identical_response_is_kept_once_and_changes_nothing(
+    engine: Engine, refresh_uow: UowFactory
+) -> None:
+    add(engine, "A1")
+    answer = update("A1", (timedelta(days=1), "Arrived at facility", Status.IN_TRANSIT))
+    poller = FakePoller({"A1": answer})
+    first = refresh_active(refresh_uow, poller, FixedClock(NOW), stale_after=STALE, limit=5)
+    later = FixedClock(NOW + STALE + timedelta(hours=1))
+    second = refresh_active(refresh_uow, poller, later, stale_after=STALE, limit=5)
+    assert (first.payloads_new, first.ingest.events_new) == (1, 1)
+    assert (second.selected, second.payloads_new, second.ingest.events_new) == (1, 0, 0)
+    assert len(payloads(engine)) == 1 and shipment(engine, "A1").event_count == 1
+    assert due(refresh_uow, at=later.now()) == []  # answered: marked refreshed all the same
+
+
 def test_failed_batch_does_not_stop_the_others_and_stays_due(
     engine: Engine, refresh_uow: UowFactory
 ) -> None:
@@ -186,7 +221,7 @@ def test_partial_poll_error_stores_what_arrived(engine: Engine, refresh_uow: Uow
     got = update("X", (timedelta(days=1), "Delivered", Status.DELIVERED))
     stray = update("NOT-ASKED", (timedelta(days=1), "Delivered", Status.DELIVERED))
     poller = FakePoller(
-        {}, fail={1: PollError("Y: auth failed", updates=[got, stray], failed=["Y"])}
+        {}, fail={1: PollError("Y: auth failed", responses=[response(got, stray)], failed=["Y"])}
     )
     report = refresh_active(refresh_uow, poller, FixedClock(NOW), stale_after=STALE, limit=50)
     assert (report.batches_partial, report.batches_failed, report.updates) == (1, 0, 1)
@@ -250,6 +285,14 @@ def test_17track_pull_poller_feeds_ingestion(engine: Engine, refresh_uow: UowFac
     ups = shipment(engine, "1Z2617V10397725789")
     assert (ups.status, ups.node) == ("out_for_delivery", Node.OUT_FOR_DELIVERY.value)
     assert due(refresh_uow) == []
+    # 17TRACK's answer is kept byte for byte, and every polled event points at it
+    body = (FIXTURES / "tracking" / "17track_gettrackinfo.json").read_bytes()
+    assert report.payloads_new == 1
+    (kept,) = payloads(engine)
+    assert (kept.source, kept.body) == ("17track:gettrackinfo", body)
+    assert json.loads(kept.headers) == {"asked": ["1Z2617V10397725789", "RR123456789CN", "XX000"]}
+    assert kept.content_sha256 == hashlib.sha256(body).hexdigest()
+    assert event_payloads(engine) == {kept.id}
 
 
 # --------------------------------------------------------------------------- karrio
@@ -280,6 +323,10 @@ def test_karrio_poller_feeds_ingestion_with_carrier_offsets(
         offsets = set(session.scalars(select(t.TrackingEvent.utc_offset_minutes)))
         sources = set(session.scalars(select(t.TrackingEvent.source)))
     assert offsets == {-300} and sources == {"karrio:usps"}
+    (kept,) = payloads(engine)
+    usps_body = load(f"usps_v3_tracking_{USPS_NUMBER}.json").encode()
+    assert (kept.source, kept.body) == ("karrio:usps", usps_body)
+    assert event_payloads(engine) == {kept.id}
 
 
 # --------------------------------------------------------------------------- CLI

@@ -28,8 +28,8 @@ from parceldesk.adapters.tracking.karrio_carriers.raw_scans import parse_offset
 from parceldesk.domain.taxonomy import ExceptionReason as R
 from parceldesk.domain.taxonomy import Node as N
 from parceldesk.domain.taxonomy import Status as S
-from parceldesk.services.tracking_records import LinkedLeg
-from parceldesk.services.tracking_refresh import PollError
+from parceldesk.services.tracking_records import LinkedLeg, TrackingUpdate
+from parceldesk.services.tracking_refresh import PolledResponse, PollError
 from tests.fixtures.carriers import SETTINGS, HttpStub, load, stub_karrio
 
 EST = timezone(timedelta(hours=-5))
@@ -293,6 +293,10 @@ def poller(http: HttpStub) -> KarrioPoller:
 USPS_NUMBER = "9400109104250532908587"
 
 
+def updates(responses: list[PolledResponse]) -> list[TrackingUpdate]:
+    return [u for r in responses for u in r.updates]
+
+
 def test_karrio_still_stamps_local_time_with_z(http: HttpStub) -> None:
     """The bug this adapter corrects. If a karrio upgrade fixes it, revisit ``mapping``."""
     import importlib
@@ -308,7 +312,7 @@ def test_karrio_still_stamps_local_time_with_z(http: HttpStub) -> None:
 
 def test_usps_v3(poller: KarrioPoller, http: HttpStub) -> None:
     http.route(f"/tracking/v3/tracking/{USPS_NUMBER}", load(f"usps_v3_tracking_{USPS_NUMBER}.json"))
-    (update,) = poller.fetch([(USPS_NUMBER, "usps")])
+    (update,) = updates(poller.fetch([(USPS_NUMBER, "usps")]))
     assert update.tracking_number == USPS_NUMBER and update.source == "karrio:usps"
     assert len(update.events) == 12
     assert all(e.occurred_at.utcoffset() == timedelta(hours=-5) for e in update.events)
@@ -323,9 +327,27 @@ def test_usps_v3(poller: KarrioPoller, http: HttpStub) -> None:
     assert not any("fedex" in url or "ups.com" in url for url in http.calls)
 
 
+def test_each_carrier_response_is_returned_untouched_with_what_it_answers(
+    poller: KarrioPoller, http: HttpStub
+) -> None:
+    usps = load(f"usps_v3_tracking_{USPS_NUMBER}.json")
+    ups = load("ups_track_v1_not_found.json")
+    http.route(f"/tracking/v3/tracking/{USPS_NUMBER}", usps)
+    http.route("/api/track/v1/details/1ZNOTFOUND", ups)
+    with pytest.raises(PollError) as info:
+        poller.fetch([(USPS_NUMBER, "usps"), ("1ZNOTFOUND00000000", "ups")])
+    by_source = {r.source: r for r in info.value.responses}
+    assert set(by_source) == {"karrio:usps", "karrio:ups"}
+    got_usps, got_ups = by_source["karrio:usps"], by_source["karrio:ups"]
+    assert got_usps.body == usps.encode() and got_ups.body == ups.encode()
+    assert json.loads(got_usps.headers) == {"asked": [USPS_NUMBER]}
+    assert [u.tracking_number for u in got_usps.updates] == [USPS_NUMBER]
+    assert got_ups.updates == ()
+
+
 def test_fedex_two_results_mixed_offsets(poller: KarrioPoller, http: HttpStub) -> None:
     http.route("/track/v1/trackingnumbers", load("fedex_track_776094337676_two_results.json"))
-    (update,) = poller.fetch([("776094337676", "fedex")])
+    (update,) = updates(poller.fetch([("776094337676", "fedex")]))
     # karrio keeps the trackResults entry with the newest scan: the delivered one
     codes = [e.raw_code for e in update.events]
     assert codes == ["OD", "DE", "DE", "AF", "PU", "AO", "OD", "DL"]
@@ -344,7 +366,7 @@ def test_fedex_scan_without_offset_takes_the_zone_of_its_place(
     poller: KarrioPoller, http: HttpStub
 ) -> None:
     http.route("/track/v1/trackingnumbers", load("fedex_track_738488882438_mixed_offsets.json"))
-    (update,) = poller.fetch([("738488882438", "100003")])
+    (update,) = updates(poller.fetch([("738488882438", "100003")]))
     by_code = {e.raw_code: e for e in update.events}
     assert by_code["PU"].occurred_at == datetime(2024, 8, 15, 0, 0, tzinfo=timezone(timedelta(hours=-5)))  # fmt: skip
     assert by_code["OC"].occurred_at == datetime(2024, 8, 15, 15, 36, tzinfo=UTC)
@@ -361,7 +383,7 @@ def test_ups_placeholder_number_link_and_customs_release(
     http.route(
         "/api/track/v1/details/1ZA82D672031716786", load("ups_track_v1_openapi_example.json")
     )
-    (update,) = poller.fetch([("1ZA82D672031716786", "ups")])
+    (update,) = updates(poller.fetch([("1ZA82D672031716786", "ups")]))
     assert update.tracking_number == "1ZA82D672031716786"  # karrio echoes "string"
     (only,) = update.events
     assert (only.status, only.node) == (S.IN_TRANSIT, N.CUSTOMS_RELEASED)
@@ -373,7 +395,7 @@ def test_ups_placeholder_number_link_and_customs_release(
 
 def test_dhl_unified(poller: KarrioPoller, http: HttpStub) -> None:
     http.route("/track/shipments", load("dhl_universal_openapi_example.json"))
-    (update,) = poller.fetch([("7777777770", "dhl")])
+    (update,) = updates(poller.fetch([("7777777770", "dhl")]))
     (only,) = update.events
     assert (only.status, only.node) == (S.INFO_RECEIVED, N.LABEL_CREATED)
     assert only.occurred_at == datetime(2018, 3, 2, 7, 53, 47, tzinfo=timezone(timedelta(hours=1)))
@@ -397,7 +419,7 @@ def test_problems_raise_poll_error_with_what_did_arrive(
     with pytest.raises(PollError) as info:
         poller.fetch(items)
     err = info.value
-    assert [u.tracking_number for u in err.updates] == [USPS_NUMBER]
+    assert [u.tracking_number for u in updates(err.responses)] == [USPS_NUMBER]
     assert err.failed == {"1ZNOTFOUND00000000", "776094337676"}
     text = str(err)
     assert "TW0001" in text and "NOT.AUTHORIZED.ERROR" in text
@@ -412,4 +434,4 @@ def test_fedex_per_number_error_counts_as_answered(poller: KarrioPoller, http: H
     http.route("/track/v1/trackingnumbers", json.dumps(body))
     with pytest.raises(PollError, match=r"TRACKING\.TRACKINGNUMBER\.NOTFOUND") as info:
         poller.fetch([("39936862321", "fedex")])
-    assert info.value.failed == frozenset() and info.value.updates == []
+    assert info.value.failed == frozenset() and updates(info.value.responses) == []

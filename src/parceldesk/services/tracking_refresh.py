@@ -14,8 +14,11 @@ transaction of its own. So:
   batch stay stale and come first next run; numbers the carrier answered without news
   (or rejected) are marked, so that they cannot starve the rest under ``limit``.
 
-Polled updates carry no raw payload (``payload_id`` None): the poller protocol returns
-parsed updates only.
+Every provider response is kept as it arrived, like a webhook body: a poller returns
+:class:`PolledResponse` records (the raw body, what was asked, the updates parsed from
+it); each is stored in ``inbound_payloads`` with its hash in the batch's transaction and
+its events point at it, so a carrier's own answer is claim evidence too. A response whose
+exact bytes are stored already brought nothing new: its updates were applied with it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from parceldesk.services.tracking_records import TrackingUpdate
 
 __all__ = [
     "PollError",
+    "PolledResponse",
     "RefreshReport",
     "RefreshRepository",
     "RefreshUnitOfWork",
@@ -39,10 +43,25 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class PolledResponse:
+    """One provider response exactly as received, and the updates parsed from it.
+
+    ``source`` names the provider and API (``17track:gettrackinfo``, ``karrio:usps``);
+    ``headers`` is a JSON object saying what was asked (stored beside the body). ``body``
+    is ``None`` only when the provider's bytes could not be had: the updates are stored
+    without a payload then."""
+
+    source: str
+    body: bytes | None
+    updates: tuple[TrackingUpdate, ...]
+    headers: str = "{}"
+
+
 class TrackingPoller(Protocol):
     """Something that can be asked about (tracking number, carrier) pairs."""
 
-    def fetch(self, items: Sequence[tuple[str, str]]) -> list[TrackingUpdate]:
+    def fetch(self, items: Sequence[tuple[str, str]]) -> list[PolledResponse]:
         """Current tracking of ``items``; raise :class:`PollError` (or anything) on failure."""
         ...
 
@@ -50,16 +69,20 @@ class TrackingPoller(Protocol):
 class PollError(RuntimeError):
     """A poll that failed for all or part of a batch.
 
-    ``updates`` holds what did arrive (it is stored); ``failed`` the numbers that were not
+    ``responses`` holds what did arrive (it is stored); ``failed`` the numbers that were not
     answered at all (a transport or credential problem: they stay stale and are retried
     first). Numbers neither updated nor in ``failed`` count as answered (e.g. "not found").
     """
 
     def __init__(
-        self, message: str, *, updates: Iterable[TrackingUpdate] = (), failed: Iterable[str] = ()
+        self,
+        message: str,
+        *,
+        responses: Iterable[PolledResponse] = (),
+        failed: Iterable[str] = (),
     ) -> None:
         super().__init__(message)
-        self.updates = list(updates)
+        self.responses = list(responses)
         self.failed = frozenset(failed)
 
 
@@ -96,6 +119,8 @@ class RefreshReport:
     updates_ignored: int = 0
     #: numbers the carrier answered (marked refreshed)
     answered: int = 0
+    #: responses stored as raw payloads (a byte-identical repeat is not stored again)
+    payloads_new: int = 0
     ingest: IngestResult = field(default_factory=IngestResult)
     errors: list[str] = field(default_factory=list)
 
@@ -133,11 +158,11 @@ def refresh_active(
         label = f"batch {report.batches}/{total} ({len(batch)} numbers)"
         failed: frozenset[str] = frozenset()
         try:
-            updates = source.fetch(batch)
+            responses = source.fetch(batch)
         except PollError as exc:
-            updates, failed = exc.updates, exc.failed
+            responses, failed = exc.responses, exc.failed
             report.errors.append(f"{label}: {exc}")
-            if not updates and failed >= {n for n, _ in batch}:
+            if not any(r.updates for r in responses) and failed >= {n for n, _ in batch}:
                 report.batches_failed += 1
                 continue
             report.batches_partial += 1
@@ -145,7 +170,7 @@ def refresh_active(
             report.batches_failed += 1
             report.errors.append(f"{label}: {type(exc).__name__}: {exc}")
             continue
-        _store(uow_factory, clock, batch, updates, failed, report)
+        _store(uow_factory, clock, batch, responses, failed, report)
     return report
 
 
@@ -153,19 +178,31 @@ def _store(
     uow_factory: Callable[[], RefreshUnitOfWork],
     clock: Clock,
     batch: Sequence[tuple[str, str]],
-    updates: Sequence[TrackingUpdate],
+    responses: Sequence[PolledResponse],
     failed: frozenset[str],
     report: RefreshReport,
 ) -> None:
     asked = {n for n, _ in batch}
-    wanted = [u for u in updates if u.tracking_number in asked]
-    report.updates += len(wanted)
-    report.updates_ignored += len(updates) - len(wanted)
     answered = sorted(asked - failed)
     now = clock.now()
     with uow_factory() as uow:
-        if wanted:
-            report.ingest.add(apply_updates(uow, [(u, None) for u in wanted], now=now))
+        pairs: list[tuple[TrackingUpdate, int | None]] = []
+        for response in responses:
+            wanted = [u for u in response.updates if u.tracking_number in asked]
+            report.updates += len(wanted)
+            report.updates_ignored += len(response.updates) - len(wanted)
+            if response.body is None:
+                pairs.extend((u, None) for u in wanted)
+                continue
+            stored = uow.payloads.add(
+                source=response.source, body=response.body, headers=response.headers,
+                received_at=now, message_id=None,
+            )  # fmt: skip
+            report.payloads_new += stored.is_new
+            if stored.is_new:
+                pairs.extend((u, stored.id) for u in wanted)
+        if pairs:
+            report.ingest.add(apply_updates(uow, pairs, now=now))
         uow.refresh.mark_refreshed(answered, now)
         uow.commit()
     report.answered += len(answered)

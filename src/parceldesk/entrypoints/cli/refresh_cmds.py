@@ -179,7 +179,8 @@ def _print(provider: Provider, report: RefreshReport, as_json: bool) -> None:
                     "provider": provider.value, "selected": report.selected,
                     "batches": report.batches, "batches_failed": report.batches_failed,
                     "batches_partial": report.batches_partial, "updates": report.updates,
-                    "answered": report.answered, "events_new": t.events_new,
+                    "answered": report.answered, "payloads_new": report.payloads_new,
+                    "events_new": t.events_new,
                     "events_duplicate": t.events_duplicate,
                     "shipments_created": t.shipments_created, "links_made": t.links_made,
                     "errors": report.errors,
@@ -195,8 +196,8 @@ def _print(provider: Provider, report: RefreshReport, as_json: bool) -> None:
     console.print(
         f"{provider.value}: {report.selected} parcels due, {report.batches} batches "
         f"({report.batches_failed} failed, {report.batches_partial} partial); updates "
-        f"{report.updates}; events new {t.events_new}, duplicate {t.events_duplicate}; "
-        f"parcels linked {t.links_made}",
+        f"{report.updates}; responses kept {report.payloads_new}; events new {t.events_new}, "
+        f"duplicate {t.events_duplicate}; parcels linked {t.links_made}",
         highlight=False,
     )
 

@@ -9,8 +9,11 @@ accepts (FedEx: 30 numbers per request; USPS/UPS/DHL: one request per number, 10
 time). Each call runs through a copy of the gateway whose proxy records the carrier's
 raw response, because karrio's normalised model loses what :mod:`.mapping` needs: the
 carrier's UTC offset of each scan, FedEx scans of all but one ``trackResults`` entry,
-UPS's USPS last-mile number. (karrio's FedEx parser also requests the proof-of-delivery
-image of a delivered parcel: one extra call we do not use.)
+UPS's USPS last-mile number. The same recording is what is returned for storage as raw
+payloads: each carrier response body untouched (USPS, UPS and DHL answer one number per
+HTTP response, FedEx a whole call), with the numbers it answers and its updates.
+(karrio's FedEx parser also requests the proof-of-delivery image of a delivered parcel:
+one extra call we do not use.)
 
 Credentials come from the environment (:data:`CARRIER_ENV`); nothing has a default.
 karrio's own logging (loguru, to stderr) is switched off unless ``KARRIO_LOG_LEVEL`` is
@@ -29,6 +32,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from parceldesk.adapters.tracking.common import as_dict, as_list, as_text
 from parceldesk.adapters.tracking.karrio_carriers.mapping import (
     CARRIERS,
@@ -40,7 +45,7 @@ from parceldesk.adapters.tracking.karrio_carriers.mapping import (
     ups_linked,
 )
 from parceldesk.services.tracking_records import TrackingUpdate
-from parceldesk.services.tracking_refresh import PollError
+from parceldesk.services.tracking_refresh import PolledResponse, PollError
 
 __all__ = [
     "CARRIER_ENV",
@@ -142,6 +147,22 @@ class _RecordingProxy:
         self.responses.append(response)
         return response
 
+    def bodies(self, numbers: Sequence[str]) -> list[tuple[bytes, tuple[str, ...]]]:
+        """Each HTTP response body as the carrier sent it, with the numbers it answers."""
+        out: list[tuple[bytes, tuple[str, ...]]] = []
+        for response in self.responses:
+            value = getattr(response, "value", response)
+            if isinstance(value, str | bytes):
+                out.append((_as_bytes(value), tuple(numbers)))
+                continue
+            for i, item in enumerate(value if isinstance(value, list | tuple) else [value]):
+                if isinstance(item, list | tuple) and len(item) == 2:  # (number, body)
+                    out.append((_as_bytes(item[1]), (as_text(item[0]),)))
+                else:  # one body per number, in request order
+                    asked = (numbers[i],) if i < len(numbers) else tuple(numbers)
+                    out.append((_as_bytes(item), asked))
+        return out
+
     def raw(self) -> list[Any]:
         out = []
         for response in self.responses:
@@ -194,7 +215,7 @@ class KarrioPoller:
         """Shipment ``carrier`` spellings this poller can track (for the refresh query)."""
         return carrier_aliases(self._gateways)
 
-    def fetch(self, items: Sequence[tuple[str, str]]) -> list[TrackingUpdate]:
+    def fetch(self, items: Sequence[tuple[str, str]]) -> list[PolledResponse]:
         groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
         unsupported: dict[str, int] = defaultdict(int)
         for number, slug in items:
@@ -203,7 +224,7 @@ class KarrioPoller:
                 unsupported[slug or "(none)"] += 1
             else:
                 groups[name].append((number, slug))
-        updates: list[TrackingUpdate] = []
+        responses: list[PolledResponse] = []
         problems: list[str] = []
         failed: list[str] = []
         for carrier, group in sorted(groups.items()):
@@ -214,7 +235,7 @@ class KarrioPoller:
                     got, problem, lost = self._track(carrier, part)
                 except Exception as exc:  # one carrier's failure must not hide the others
                     got, problem, lost = [], f"{type(exc).__name__}: {exc}", [n for n, _ in part]
-                updates.extend(got)
+                responses.extend(got)
                 failed.extend(lost)
                 if problem:
                     problems.append(f"karrio {carrier}: {problem}")
@@ -222,15 +243,15 @@ class KarrioPoller:
             listed = ", ".join(f"{c} ({n})" for c, n in sorted(unsupported.items()))
             problems.append(f"karrio: no gateway configured for carrier {listed}")
         if problems:
-            raise PollError("; ".join(problems), updates=updates, failed=failed)
-        return updates
+            raise PollError("; ".join(problems), responses=responses, failed=failed)
+        return responses
 
     # ------------------------------------------------------------------ internals
 
     def _track(
         self, carrier: str, part: Sequence[tuple[str, str]]
-    ) -> tuple[list[TrackingUpdate], str, list[str]]:
-        """(updates, problem text, numbers not answered at all) of one karrio call."""
+    ) -> tuple[list[PolledResponse], str, list[str]]:
+        """(responses, problem text, numbers not answered at all) of one karrio call."""
         sdk = self._sdk if self._sdk is not None else load_karrio()
         self._sdk = sdk
         gateway = copy.copy(self._gateways[carrier])
@@ -262,15 +283,47 @@ class KarrioPoller:
                     linked=ups_linked(package) if carrier == "ups" and package else (),
                 )
             )
+        responses = _responses(carrier, recorder.bodies(numbers), updates)
         got = {normalise_number(u.tracking_number) for u in updates}
         missing = [n for n in numbers if normalise_number(n) not in got]
         if not missing or not messages:
-            return updates, "", []
+            return responses, "", []
         named = {normalise_number(_message_number(m)) for m in messages} - {""}
         anonymous = [m for m in messages if not _message_number(m)]
         lost = [n for n in missing if normalise_number(n) not in named] if anonymous else []
         text = "; ".join(_message_text(m) for m in messages)
-        return updates, f"{len(missing)} of {len(numbers)} numbers without tracking: {text}", lost
+        problem = f"{len(missing)} of {len(numbers)} numbers without tracking: {text}"
+        return responses, problem, lost
+
+
+def _as_bytes(value: Any) -> bytes:
+    """A response body as bytes: text as UTF-8; anything already decoded (a test double)
+    as JSON."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return orjson.dumps(value, default=str)
+
+
+def _responses(
+    carrier: str,
+    bodies: Sequence[tuple[bytes, tuple[str, ...]]],
+    updates: Sequence[TrackingUpdate],
+) -> list[PolledResponse]:
+    """One record per body; each update goes with the body that answered its number (the
+    last body when none names it: FedEx answers a whole call in one)."""
+    source = f"karrio:{carrier}"
+    if not bodies:
+        return [PolledResponse(source, None, tuple(updates))] if updates else []
+    owner = {normalise_number(n): i for i, (_, asked) in enumerate(bodies) for n in asked}
+    parts: list[list[TrackingUpdate]] = [[] for _ in bodies]
+    for u in updates:
+        parts[owner.get(normalise_number(u.tracking_number), len(bodies) - 1)].append(u)
+    return [
+        PolledResponse(source, body, tuple(part), orjson.dumps({"asked": list(asked)}).decode())
+        for (body, asked), part in zip(bodies, parts, strict=True)
+    ]
 
 
 def _message_number(message: Any) -> str:

@@ -32,7 +32,14 @@ import orjson
 from parceldesk.adapters.tracking.seventeen_track.parser import parse_gettrackinfo
 from parceldesk.services.tracking_records import PayloadError, TrackingUpdate
 
-__all__ = ["BATCH_SIZE", "BatchResult", "Rejection", "SeventeenTrackClient", "SeventeenTrackError"]
+__all__ = [
+    "BATCH_SIZE",
+    "BatchResult",
+    "RawResponse",
+    "Rejection",
+    "SeventeenTrackClient",
+    "SeventeenTrackError",
+]
 
 BATCH_SIZE = 40
 _MAX_RETRY_AFTER = 600.0
@@ -58,10 +65,24 @@ class Rejection:
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """Merged result of all batches of one call; ``updates`` only for ``gettrackinfo``."""
+    """Merged result of all batches of one call; ``updates`` only for ``gettrackinfo``.
+
+    ``responses`` keeps each batch's response body exactly as 17TRACK sent it, with the
+    updates parsed from that body and the numbers the batch asked for (for storage as raw
+    payloads: the carrier's word is claim evidence)."""
 
     accepted: tuple[dict[str, Any], ...] = ()
     rejected: tuple[Rejection, ...] = ()
+    updates: tuple[TrackingUpdate, ...] = ()
+    responses: tuple[RawResponse, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """One HTTP response body of a batch, as received."""
+
+    body: bytes
+    asked: tuple[str, ...]
     updates: tuple[TrackingUpdate, ...] = ()
 
 
@@ -129,17 +150,23 @@ class SeventeenTrackClient:
         accepted: list[dict[str, Any]] = []
         rejected: list[Rejection] = []
         updates: list[TrackingUpdate] = []
+        responses: list[RawResponse] = []
         for start in range(0, len(payload), BATCH_SIZE):
-            content = self._post(endpoint, payload[start : start + BATCH_SIZE])
+            batch = payload[start : start + BATCH_SIZE]
+            content = self._post(endpoint, batch)
             data = _envelope(endpoint, content)
             accepted.extend(a for a in _list(data.get("accepted")) if isinstance(a, dict))
             rejected.extend(_rejection(r) for r in _list(data.get("rejected")))
+            parsed: list[TrackingUpdate] = []
             if parse:
                 try:
-                    updates.extend(parse_gettrackinfo(content))
+                    parsed = parse_gettrackinfo(content)
                 except PayloadError as exc:
                     raise SeventeenTrackError(str(exc), endpoint=endpoint) from exc
-        return BatchResult(tuple(accepted), tuple(rejected), tuple(updates))
+            updates.extend(parsed)
+            asked = tuple(str(i.get("number", "")) for i in batch)
+            responses.append(RawResponse(content, asked, tuple(parsed)))
+        return BatchResult(tuple(accepted), tuple(rejected), tuple(updates), tuple(responses))
 
     def _post(self, endpoint: str, batch: list[dict[str, Any]]) -> bytes:
         body = orjson.dumps(batch)
