@@ -96,6 +96,8 @@ def test_text_rows_read_exactly_as_the_per_cell_path(
     assert vals is not None
     outcome = _outcome(lambda: fast._read_text(2, row, vals))
     assert outcome == _outcome(lambda: general._read(2, row))
+    fast._used.clear()  # as ``read`` does: again, now from the values the reader kept
+    assert _outcome(lambda: fast._read_text(2, row, fast._text_cells(row) or [])) == outcome
     assert fast._used == general._used  # fallback columns name the header they came from
     event(str(outcome[0]))
 

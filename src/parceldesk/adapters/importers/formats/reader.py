@@ -95,6 +95,9 @@ class RowReader:
         self._dates: dict[str, date] = {}
         self._times: dict[str, datetime] = {}
         self._amounts: dict[tuple[str, str | None], tuple[Decimal, str | None]] = {}
+        #: the subset of ``_amounts`` that ``money`` returns as it is: no currency written
+        #: in the cell, not negative (``_read_text`` looks here first)
+        self._plain: dict[tuple[str, str | None], Decimal] = {}
 
     def raw(self, cells: list[Cell], canonical: str) -> Cell:
         """The field's cell: the first of its columns that is not empty in this row."""
@@ -262,14 +265,23 @@ class RowReader:
                 rec.quantity = parse_quantity(quantity)
             except ValueError as exc:
                 raise self.fail("quantity", str(exc), quantity) from None
+        plain, default = self._plain.get, self.ctx.default_currency  # see ``money``
         if unit_price:
-            rec.unit_price = self.money("unit_price", unit_price, rec)
+            amount = plain((unit_price, rec.currency or default))
+            rec.unit_price = self.money("unit_price", unit_price, rec) if amount is None else amount
         if unit_cost:
-            rec.unit_cost = self.money("unit_cost", unit_cost, rec)
+            amount = plain((unit_cost, rec.currency or default))
+            rec.unit_cost = self.money("unit_cost", unit_cost, rec) if amount is None else amount
         if declared:
-            rec.declared_value = self.money("declared_value", declared, rec)
+            amount = plain((declared, rec.currency or default))
+            rec.declared_value = (
+                self.money("declared_value", declared, rec) if amount is None else amount
+            )
         if insured:
-            rec.insured_value = self.money("insured_value", insured, rec)
+            amount = plain((insured, rec.currency or default))
+            rec.insured_value = (
+                self.money("insured_value", insured, rec) if amount is None else amount
+            )
         if signature:
             try:
                 rec.signature_required = parse_bool(signature)
@@ -323,6 +335,8 @@ class RowReader:
             rec.currency = written
         if amount < 0:
             raise self.fail(name, "must not be negative", value)
+        if written is None:  # what ``money`` returns for this key whatever the row
+            _remember(self._plain, key, amount)
         return amount
 
 
