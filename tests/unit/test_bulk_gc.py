@@ -27,3 +27,21 @@ def test_threshold_is_raised_inside_and_restored_after_nesting_and_errors() -> N
             assert gc.get_threshold()[0] == 250_000
     finally:
         gc.set_threshold(*before)
+
+
+def test_a_job_may_ask_for_a_higher_threshold_and_a_second_job_never_lowers_it() -> None:
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with fewer_gc_passes(500_000):
+            assert gc.get_threshold() == (500_000, 10, 10)
+            with fewer_gc_passes():  # the default of a job started meanwhile
+                assert gc.get_threshold()[0] == 500_000
+        assert gc.get_threshold() == (700, 10, 10)
+        with fewer_gc_passes():
+            with fewer_gc_passes(500_000):
+                assert gc.get_threshold()[0] == 500_000
+            assert gc.get_threshold()[0] == 500_000  # raised until the last one ends
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)

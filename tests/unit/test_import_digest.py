@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from parceldesk.adapters.importers.formats.base import FormatContext
 from parceldesk.adapters.importers.formats.parceldesk import CANONICAL
+from parceldesk.services.import_build import OrderBuilder
 from parceldesk.services.import_grouping import Group, content_hash, record_digest
 from parceldesk.services.import_records import CANONICAL_COLUMNS, LineRecord, RowFailed
-from parceldesk.services.importing import ImportOptions, ImportReport, _ImportRun
 
 _TRACKING = ("YT2530821234567890", "yt 2530 8212 3456 7891", "LX123456785CN", "#?")
 _AMOUNTS = (None, Decimal("12.50"), Decimal("12.5"), Decimal("0"), Decimal("-1.00"))
@@ -70,9 +70,7 @@ def _records(draw: st.DrawFn) -> list[LineRecord]:
 def test_record_digest_equals_content_hash_of_the_built_order(
     records: list[LineRecord], default_currency: str | None
 ) -> None:
-    options = ImportOptions(default_currency=default_currency)
-    run = _ImportRun(None, None, options, ImportReport("f.csv", "parceldesk"), "f.csv")  # type: ignore[arg-type]
-    order = run._build(Group(key=("", "1001"), records=records))
+    order = OrderBuilder("f.csv", default_currency).build(Group(key=("", "1001"), records=records))
     digest = record_digest(records, default_currency)
     if order is not None and digest is not None:
         assert digest.content_hash == content_hash(order)

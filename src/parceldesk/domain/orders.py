@@ -152,9 +152,13 @@ class Order:
     def add_shipment(self, plan: ShipmentPlan) -> None:
         """Add a parcel; the same tracking number twice is one parcel (later row wins)."""
         number = plan.tracking_number
-        for s in self.shipments:
-            if s.tracking_number == number:  # rare but for rows repeating their parcel
-                self.shipments = [s for s in self.shipments if s.tracking_number != number]
+        shipments = self.shipments
+        for i, s in enumerate(shipments):
+            if s.tracking_number == number:  # rows of a multi-item order repeat their parcel
+                if any(x.tracking_number == number for x in shipments[i + 1 :]):
+                    self.shipments = [x for x in shipments if x.tracking_number != number]
+                else:  # the usual case: the number is there once (add_shipment keeps it so)
+                    del shipments[i]
                 break
         self.shipments.append(plan)
 

@@ -17,8 +17,9 @@ _GC_THRESHOLD = 100_000
 
 
 @contextmanager
-def fewer_gc_passes() -> Iterator[None]:
-    """Collect the young generation every 100,000 allocations instead of every 700.
+def fewer_gc_passes(threshold: int = _GC_THRESHOLD) -> Iterator[None]:
+    """Collect the young generation every ``threshold`` (100,000) allocations instead of
+    every 700; a job running at the same time may raise it further, never lower it.
 
     An import allocates millions of short-lived objects (records, orders, row tuples)
     and frees them a batch at a time; with the default threshold the cyclic collector
@@ -29,7 +30,8 @@ def fewer_gc_passes() -> Iterator[None]:
     with _GC_LOCK:
         if _gc_users == 0:
             _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(_gc_saved[0], _GC_THRESHOLD), *_gc_saved[1:])
+        current = gc.get_threshold()
+        gc.set_threshold(max(current[0], threshold), *current[1:])
         _gc_users += 1
     try:
         yield

@@ -139,7 +139,7 @@ def record_digest(records: Sequence[LineRecord], default_currency: str | None) -
     line records), a tracking number that does not normalise, or one parcel on two rows
     with different details (the later row replaces the earlier, whose values would go
     unchecked; rows of a multi-item order usually repeat the same parcel, which is fine).
-    Must stay in step with ``importing._build`` and ``content_hash``; a property test
+    Must stay in step with ``OrderBuilder.build`` and ``content_hash``; a property test
     checks that they agree.
     """
     head = records[0]
