@@ -4,7 +4,10 @@ Measures, each phase in a fresh subprocess so that peak RSS belongs to that phas
   1. first import of an N-row canonical CSV (rows/s, peak RSS)
   2. the same file again, nothing changed (rows/s, speed-up)
   3. the storage's own limit: plain sqlite3 executemany of the same rows into the
-     same migrated schema (rows/s), and the ratio import / raw.
+     same migrated schema, on a connection with the storage's own settings (the engine's
+     raw DBAPI connection: WAL, foreign keys on, synchronous NORMAL, 64 MiB cache; one
+     ``BEGIN IMMEDIATE`` transaction, as the storage's), and the ratio import / raw. ``--raw-fk-off`` also times it the way this bench did before
+     2026-12-01: a bare ``sqlite3.connect`` (foreign keys off, default cache).
 
 Usage: python bench/import_orders.py [--rows 200000] [--out bench/out]
 """
@@ -49,12 +52,19 @@ import csv, json, resource, sqlite3, sys, time
 from datetime import datetime, timezone
 from pathlib import Path
 from parceldesk.adapters.db.engine import make_engine, upgrade_schema
-path, db = Path(sys.argv[1]), sys.argv[2]
-upgrade_schema(make_engine(f"sqlite:///{db}"))
+path, db, bare = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "bare"
+engine = make_engine(f"sqlite:///{db}")
+upgrade_schema(engine)
 now = datetime.now(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
 start = time.perf_counter()
-con = sqlite3.connect(db)
-con.execute("PRAGMA journal_mode=WAL"); con.execute("PRAGMA synchronous=NORMAL")
+if bare:  # the pre-2026-12-01 baseline: foreign keys off, default page cache
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA journal_mode=WAL"); con.execute("PRAGMA synchronous=NORMAL")
+else:  # the storage's own connection settings (engine.py's pragmas), one transaction
+    con = engine.raw_connection().driver_connection
+    assert con.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert con.isolation_level is None  # the driver opens no transaction: begin as the storage does
+    con.execute("BEGIN IMMEDIATE")
 con.execute("INSERT INTO stores (id, name, platform, timezone, created_at) VALUES (1, 'bench', 'shopify', 'UTC', ?)", (now,))
 orders, lines, ships, seen, rows = [], [], [], {}, 0
 with path.open(newline="", encoding="utf-8") as fh:
@@ -112,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
+    parser.add_argument("--raw-fk-off", action="store_true", help="also time a bare connection")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     csv_path = args.out / f"orders-{args.rows}.csv"
@@ -124,7 +135,7 @@ def main() -> None:
             Path(f"{p}{suffix}").unlink(missing_ok=True)
     first = phase(PHASE, str(csv_path), f"sqlite:///{db}")
     second = phase(PHASE, str(csv_path), f"sqlite:///{db}")
-    raw = phase(RAW, str(csv_path), str(raw_db))
+    raw = phase(RAW, str(csv_path), str(raw_db), "storage")
     r1, r2, rr = (x["rows"] / x["seconds"] for x in (first, second, raw))
     print(f"file: {csv_path} ({args.rows} rows, {csv_path.stat().st_size / 1e6:.1f} MB)")
     print(
@@ -139,6 +150,15 @@ def main() -> None:
         f"raw executemany: {raw['seconds']:.2f} s  {rr:,.0f} rows/s  peak RSS {raw['peak_rss_mb']:.0f} MB"
     )
     print(f"ratio import/raw: {r1 / rr:.2f}")
+    if args.raw_fk_off:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{raw_db}{suffix}").unlink(missing_ok=True)
+        bare = phase(RAW, str(csv_path), str(raw_db), "bare")
+        rb = bare["rows"] / bare["seconds"]
+        print(
+            f"raw executemany, bare connection (foreign keys off, default cache): "
+            f"{bare['seconds']:.2f} s  {rb:,.0f} rows/s; ratio import/bare {r1 / rb:.2f}"
+        )
 
 
 if __name__ == "__main__":
