@@ -39,6 +39,15 @@ _EVENT_COLUMNS = (
     "raw_code", "status", "node", "reason", "source", "dedup_key", "received_at",
     "payload_id",
 )  # fmt: skip
+#: One array parameter joined by ``unnest``, not ``IN (...)`` of 500 parameters: psycopg
+#: prepares a statement run five times, and PostgreSQL's generic plan for a freshly
+#: loaded (never analysed) table was a sequential scan testing every row against the
+#: whole list one by one -- 0.6 s a query at 50,000 parcels, half the bulk CSV ingest.
+#: A join is a hash join or index lookups whatever the statistics say.
+_REFS_PG = (
+    "SELECT s.tracking_number, s.id, s.order_id, s.carrier, s.linked_leg_id"
+    " FROM unnest(%s::text[]) AS n(num) JOIN shipments s ON s.tracking_number = n.num"
+)
 #: batches at least this big go by COPY on PostgreSQL (bulk files, not webhooks)
 _COPY_FROM = 1000
 _BY_PK = _SHIPMENTS.c.id == bindparam("pk")
@@ -91,7 +100,13 @@ class SqlTrackingRepository:
 
     def refs(self, numbers: Iterable[str]) -> dict[str, ShipmentRef]:
         found: dict[str, ShipmentRef] = {}
-        for part in chunks(sorted(set(numbers))):
+        wanted = sorted(set(numbers))
+        if wanted and self.session.get_bind().dialect.name == "postgresql":
+            rows = self._core.exec_driver_sql(_REFS_PG, (wanted,))
+            for number, pk, order_id, carrier, linked in rows:
+                found[number] = ShipmentRef(pk, order_id, carrier, linked)
+            return found
+        for part in chunks(wanted):
             rows = self._core.execute(
                 select(
                     _SHIPMENTS.c.tracking_number,
