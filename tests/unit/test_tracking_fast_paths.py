@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,3 +76,33 @@ def test_dedup_key_equals_reference(
         assert event_dedup_key(at, description, location, code) == _reference_key(
             at, description, location, code
         )
+
+
+_FIRST = datetime(1, 1, 2)  # noqa: DTZ001 (naive on purpose)
+_LAST = datetime(9999, 12, 30)  # noqa: DTZ001
+_instants = st.datetimes(min_value=_FIRST, max_value=_LAST, timezones=st.just(None))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_instants, st.integers(-14 * 60, 14 * 60), st.booleans())
+def test_bulk_datetime_processor_equals_the_composed_one(
+    naive: datetime, minutes: int, aware: bool
+) -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from parceldesk.adapters.db.types import UTCDateTime
+
+    dialect = sqlite.dialect()
+    kind = UTCDateTime()
+    fast = kind.bulk_bind_processor(dialect)
+    slow = kind._cached_bind_processor(dialect)
+    assert fast is not None and slow is not None
+    value = naive.replace(tzinfo=timezone(timedelta(minutes=minutes))) if aware else naive
+    try:
+        expected = slow(value)
+    except (ValueError, OverflowError) as exc:
+        with pytest.raises(type(exc)):
+            fast(value)
+        return
+    assert fast(value) == expected
+    assert fast(None) is slow(None) is None

@@ -103,7 +103,11 @@ def derive_state(events: Iterable[TrackingEvent]) -> ShipmentState:
     cleared once it moves on normally.
     """
     unique = {e.dedup_key: e for e in events}
-    ordered = sorted(unique.values(), key=TrackingEvent.sort_key)
+    return _state_of_sorted(sorted(unique.values(), key=TrackingEvent.sort_key))
+
+
+def _state_of_sorted(ordered: list[TrackingEvent]) -> ShipmentState:
+    """``derive_state`` of distinct events already in ``sort_key`` order."""
     if not ordered:
         return ShipmentState(Status.PENDING, None, None, None, None, None, 0)
     last = ordered[-1]
@@ -143,7 +147,7 @@ def advance_state(state: ShipmentState, new: Iterable[TrackingEvent]) -> Shipmen
         state.last_event_at is None or ordered[0].occurred_at <= state.last_event_at
     ):
         return None
-    fresh = derive_state(ordered)
+    fresh = _state_of_sorted(ordered)
     if not state.event_count:
         return fresh
     return ShipmentState(

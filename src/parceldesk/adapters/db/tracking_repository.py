@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import cast
 
 from sqlalchemy import Connection, Table, bindparam, select, update
@@ -164,15 +164,24 @@ class SqlTrackingRepository:
         """Insert rows known to be new (``apply_updates`` checked them under the parcels'
         locks): big batches by ``COPY`` on PostgreSQL; otherwise an executemany that also
         skips a duplicate, should one slip through."""
-        values = [
-            (
-                sid, e.occurred_at, e.utc_offset_minutes, e.location, e.description,
-                e.raw_code, e.status.value, e.node.value if e.node else None,
-                e.reason.value if e.reason else None, e.source, e.dedup_key, received_at,
-                payload_id,
-            )
-            for sid, e, payload_id in rows
-        ]  # fmt: skip
+        minutes: dict[tzinfo, int] = {}  # per fixed offset (not a zone: DST)
+        values = []
+        for sid, e, payload_id in rows:
+            at = e.occurred_at
+            zone = at.tzinfo
+            fixed = type(zone) is timezone
+            offset = minutes.get(zone) if fixed else None  # type: ignore[arg-type]
+            if offset is None:
+                offset = e.utc_offset_minutes
+                if fixed:
+                    minutes[zone] = offset  # type: ignore[index]
+            values.append(
+                (
+                    sid, at, offset, e.location, e.description, e.raw_code, e.status._value_,
+                    e.node._value_ if e.node else None, e.reason._value_ if e.reason else None,
+                    e.source, e.dedup_key, received_at, payload_id,
+                )
+            )  # fmt: skip
         if len(values) >= _COPY_FROM and self.session.get_bind().dialect.name == "postgresql":
             copy_rows(self.session, _EVENTS, _EVENT_COLUMNS, values)
         else:
