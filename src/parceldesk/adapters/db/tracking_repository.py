@@ -14,7 +14,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from parceldesk.adapters.db import tables as t
-from parceldesk.adapters.db.bulk import bulk_insert, bulk_insert_rows, copy_rows
+from parceldesk.adapters.db.bulk import (
+    bulk_insert,
+    bulk_insert_rows,
+    bulk_update_rows,
+    copy_rows,
+    select_in,
+)
 from parceldesk.adapters.db.order_repository import chunks
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 from parceldesk.domain.tracking import ShipmentState, TrackingEvent
@@ -72,18 +78,15 @@ _INSERT_PAYLOAD = {
     name: dialect_insert(_PAYLOADS).on_conflict_do_nothing().returning(_PAYLOADS.c.id)
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
-_SAVE_STATE = (
-    update(_SHIPMENTS)
-    .where(_SHIPMENTS.c.id == bindparam("pk"))
-    .values(
-        {
-            c: bindparam(c)
-            for c in (
-                "status", "node", "reason", "first_event_at", "last_event_at",
-                "delivered_at", "event_count", "updated_at",
-            )
-        }
-    )
+_PAYLOAD_COLUMNS = ("source", "received_at", "content_sha256", "message_id", "headers", "body")
+#: plain columns only (``bulk.select_in`` applies no result processing)
+_PAYLOAD_IDS = (
+    "SELECT content_sha256, id FROM inbound_payloads"
+    " WHERE source = {mark} AND content_sha256 IN ({marks})"
+)
+_STATE_COLUMNS = (
+    "status", "node", "reason", "first_event_at", "last_event_at", "delivered_at",
+    "event_count", "updated_at",
 )  # fmt: skip
 
 
@@ -238,21 +241,16 @@ class SqlTrackingRepository:
         return found
 
     def save_states(self, states: Sequence[tuple[int, ShipmentState]], now: datetime) -> None:
-        if not states:
-            return
-        # on the connection: through the session, an executemany UPDATE of a mapped
-        # table takes the ORM's bulk-update path (a tenth of the webhook's CPU time)
-        self.session.connection().execute(
-            _SAVE_STATE,
+        # through the driver (bulk.bulk_update_rows): Core's executemany built a dict per
+        # row; through the session it took the ORM's bulk-update path
+        bulk_update_rows(
+            self.session, _SHIPMENTS, _STATE_COLUMNS, "id",
             [
-                {
-                    "pk": sid, "status": st.status.value,
-                    "node": st.node.value if st.node else None,
-                    "reason": st.reason.value if st.reason else None,
-                    "first_event_at": st.first_event_at, "last_event_at": st.last_event_at,
-                    "delivered_at": st.delivered_at, "event_count": st.event_count,
-                    "updated_at": now,
-                }
+                (
+                    st.status._value_, st.node._value_ if st.node else None,
+                    st.reason._value_ if st.reason else None, st.first_event_at,
+                    st.last_event_at, st.delivered_at, st.event_count, now, sid,
+                )
                 for sid, st in states
             ],
         )  # fmt: skip
@@ -382,12 +380,7 @@ class SqlPayloadRepository:
         digests = [hashlib.sha256(body).hexdigest() for body, _ in items]
         known: dict[str, int] = {}
         for part in chunks(sorted(set(digests))):
-            rows = self.session.execute(
-                select(t.InboundPayload.content_sha256, t.InboundPayload.id).where(
-                    t.InboundPayload.source == source, t.InboundPayload.content_sha256.in_(part)
-                )
-            )
-            known.update(dict(rows.tuples().all()))
+            known.update(select_in(self.session, _PAYLOAD_IDS, (source,), part))
         ids_by_message: dict[str, int] = {}
         message_ids = sorted({m for _, m in items if m is not None})
         for part in chunks(message_ids):
@@ -397,30 +390,21 @@ class SqlPayloadRepository:
                 )
             )
             ids_by_message.update({m: pk for m, pk in rows if m is not None})
-        fresh: dict[str, dict[str, object]] = {}
+        fresh: dict[str, tuple[object, ...]] = {}
         seen_messages: set[str] = set(ids_by_message)
         for (body, message_id), digest in zip(items, digests, strict=True):
             if digest in known or digest in fresh or (message_id and message_id in seen_messages):
                 continue
             if message_id:
                 seen_messages.add(message_id)
-            fresh[digest] = {
-                "source": source, "received_at": received_at, "content_sha256": digest,
-                "message_id": message_id, "headers": "{}", "body": body,
-            }  # fmt: skip
-        bulk_insert(self.session, _PAYLOADS, list(fresh.values()))
+            fresh[digest] = (source, received_at, digest, message_id, "{}", body)
+        bulk_insert_rows(self.session, _PAYLOADS, _PAYLOAD_COLUMNS, list(fresh.values()))
         if fresh:
             for part in chunks(sorted(fresh)):
-                rows = self.session.execute(
-                    select(t.InboundPayload.content_sha256, t.InboundPayload.id).where(
-                        t.InboundPayload.source == source,
-                        t.InboundPayload.content_sha256.in_(part),
-                    )
-                )
-                known.update(dict(rows.tuples().all()))
+                known.update(select_in(self.session, _PAYLOAD_IDS, (source,), part))
         for digest, row in fresh.items():
-            if row["message_id"]:
-                ids_by_message[str(row["message_id"])] = known[digest]
+            if row[3]:  # its message id
+                ids_by_message[str(row[3])] = known[digest]
         out: list[StoredPayload] = []
         claimed: set[str] = set()
         for (_, message_id), digest in zip(items, digests, strict=True):
