@@ -96,30 +96,34 @@ def write_events_csv(path: Path, shipments: int) -> None:
 
 def write_pushes(path: Path, shipments: int) -> int:
     """17TRACK TRACKING_UPDATED bodies, one per new event, each with the history so far
-    (newest first, as 17TRACK sends them). Interleaved across parcels like real traffic."""
+    (newest first, as 17TRACK sends them). Interleaved across parcels like real traffic.
+
+    Each event is serialised once and the bodies are spliced from those texts (same bytes
+    as ``json.dumps`` of the whole body): 50,000 parcels make 1,000,000 bodies (~1.8 GB)."""
+
+    def dumps(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    histories: list[tuple[str, list[str]]] = []
+    for i in range(shipments):
+        rows = events_for(i)
+        evs = [
+            dumps({"time_iso": at, "time_utc": None, "description": desc, "location": loc,
+                   "stage": None, "sub_status": None})
+            for _, _, at, loc, desc, _, _ in rows
+        ]  # fmt: skip
+        head = dumps({"event": "TRACKING_UPDATED", "data": {"number": rows[0][0]}})[:-2]
+        histories.append((head, evs))
+    tail = (
+        ',"carrier":190107,"param":null,"tag":null,"track_info":{"latest_status":'
+        '{"status":"InTransit","sub_status":"InTransit_Other"},"tracking":{"providers":'
+        '[{"provider":{"key":190107,"name":"YunExpress"},"events":['
+    )
     count = 0
     with path.open("w", encoding="utf-8") as fh:
-        histories = {i: events_for(i) for i in range(min(shipments, 1))}
         for k in range(len(CHAIN)):
-            for i in range(shipments):
-                history = events_for(i)[: k + 1] if i not in histories else histories[i][: k + 1]
-                evs = [
-                    {"time_iso": at, "time_utc": None, "description": desc, "location": loc,
-                     "stage": None, "sub_status": None}
-                    for _, _, at, loc, desc, _, _ in reversed(history)
-                ]  # fmt: skip
-                body = {
-                    "event": "TRACKING_UPDATED",
-                    "data": {
-                        "number": history[0][0], "carrier": 190107, "param": None, "tag": None,
-                        "track_info": {
-                            "latest_status": {"status": "InTransit", "sub_status": "InTransit_Other"},
-                            "tracking": {"providers": [{"provider": {"key": 190107, "name": "YunExpress"},
-                                                        "events": evs}]},
-                        },
-                    },
-                }  # fmt: skip
-                fh.write(json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n")
+            for head, evs in histories:
+                fh.write(f"{head}{tail}{','.join(reversed(evs[: k + 1]))}]}}]}}}}}}}}\n")
                 count += 1
     return count
 

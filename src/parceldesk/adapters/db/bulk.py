@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Dialect, Table
 from sqlalchemy.orm import Session
 
-__all__ = ["bulk_insert", "bulk_insert_rows", "copy_rows", "select_in"]
+__all__ = ["bulk_insert", "bulk_insert_rows", "bulk_update_rows", "copy_rows", "select_in"]
 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _Processors = list[Callable[[Any], Any] | None]
@@ -37,9 +37,18 @@ def _prepared(
         )
         if skip_duplicates:  # SQLite >= 3.24 and PostgreSQL share this syntax
             sql += " ON CONFLICT DO NOTHING"
-        processors: _Processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        processors: _Processors = [_processor(table, c, dialect) for c in columns]
         found = _cache[key] = (sql, processors)
     return found
+
+
+def _processor(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column's bind processor; a type may offer a one-call equivalent for bulk
+    writes (``UTCDateTime.bulk_bind_processor``)."""
+    kind = table.c[column].type
+    fast = getattr(kind, "bulk_bind_processor", None)
+    found = fast(dialect) if fast is not None else None
+    return found if found is not None else kind._cached_bind_processor(dialect)
 
 
 def bulk_insert(
@@ -75,6 +84,38 @@ def bulk_insert_rows(
     if not rows:
         return
     sql, processors = _prepared(session, table, columns, skip_duplicates)
+    params: Sequence[tuple[Any, ...]] = rows
+    if any(p is not None for p in processors):
+        cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        for i, process in enumerate(processors):
+            if process is not None:
+                cols[i] = _converted(cols[i], process)
+        params = list(zip(*cols, strict=True))
+    session.connection().exec_driver_sql(sql, params)
+
+
+def bulk_update_rows(
+    session: Session,
+    table: Table,
+    columns: tuple[str, ...],
+    key: str,
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """``UPDATE table SET columns... WHERE key = ...`` for ``rows`` (tuples: the values of
+    ``columns``, then the key), one executemany through the driver, values converted as
+    in ``bulk_insert_rows``. Core's executemany of an UPDATE built a parameter dict per
+    row and ran every processor through two wrappers (the webhook's state write)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    cache_key = (dialect.name, f"update {table.name} by {key}", columns, False)
+    found = _cache.get(cache_key)
+    if found is None:
+        mark = _PLACEHOLDER[dialect.paramstyle]
+        sets = ", ".join(f"{c} = {mark}" for c in columns)
+        sql = f"UPDATE {table.name} SET {sets} WHERE {key} = {mark}"
+        found = _cache[cache_key] = (sql, [_processor(table, c, dialect) for c in (*columns, key)])
+    sql, processors = found
     params: Sequence[tuple[Any, ...]] = rows
     if any(p is not None for p in processors):
         cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
@@ -139,7 +180,7 @@ def copy_rows(
     if not rows:
         return
     dialect = session.get_bind().dialect
-    processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+    processors = [_processor(table, c, dialect) for c in columns]
     params: Sequence[tuple[Any, ...]] = rows
     if any(p is not None for p in processors):
         cols: list[Sequence[Any]] = list(zip(*rows, strict=True))

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,34 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def bulk_bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """``process_bind_param`` and SQLite's own ``DATETIME`` formatting in one call, for
+        bulk writes (``adapters/db/bulk.py``): the same text, without two layers of
+        wrappers per value (a tenth of the bulk event ingest's CPU on SQLite).
+        ``None`` elsewhere: the usual processor is used. Checked against the composed
+        processors by ``tests/unit/test_tracking_fast_paths.py``."""
+        if dialect.name != "sqlite":
+            return None
+        impl = dialect.type_descriptor(self.load_dialect_impl(dialect))
+        fmt = getattr(impl, "_storage_format", None)
+        if fmt != _SQLITE_DEFAULT_FORMAT:
+            return None
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"naive datetime {value.isoformat()} refused: attach a timezone")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
+
+#: SQLAlchemy's SQLite ``DATETIME`` text, which ``isoformat(" ", "microseconds")`` equals
+_SQLITE_DEFAULT_FORMAT = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
 
 
 class Amount(TypeDecorator[Decimal]):

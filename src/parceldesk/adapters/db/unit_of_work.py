@@ -20,9 +20,10 @@ from parceldesk.adapters.db.order_repository import (
     SqlOrderRepository,
     SqlStoreRepository,
 )
+from parceldesk.adapters.db.payload_repository import SqlPayloadRepository
 from parceldesk.adapters.db.refresh_repository import SqlRefreshRepository
 from parceldesk.adapters.db.shipment_repository import SqlShipmentRepository
-from parceldesk.adapters.db.tracking_repository import SqlPayloadRepository, SqlTrackingRepository
+from parceldesk.adapters.db.tracking_repository import SqlTrackingRepository
 from parceldesk.services.case_ports import CaseRepository
 from parceldesk.services.evidence_ports import (
     ClaimRepository,

@@ -1,0 +1,108 @@
+"""Memoised fast paths of tracking normalisation against the code they replace.
+
+* ``seventeen_track.parser._event`` (text fields from the memoised ``_template``) against
+  ``_event_reference`` (the original, unmemoised), on arbitrary raw events, repeatedly and
+  in varying contexts so that memo hits are exercised;
+* ``domain.tracking.event_dedup_key`` (memoised text part) against the formula it had.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parceldesk.adapters.tracking.common import Notes
+from parceldesk.adapters.tracking.seventeen_track import parser
+from parceldesk.domain.tracking import TrackingEvent, event_dedup_key
+
+from .test_tracking_17track import _event as raw_events
+from .test_tracking_17track import _texts
+
+_places = st.sampled_from(["", "CN", "US", "HK", "GB", "ZZ"])
+_contexts = st.tuples(_places, _places)
+
+
+def _same(a: TrackingEvent | None, b: TrackingEvent | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (
+        a == b
+        and a.dedup_key == b.dedup_key
+        and a.occurred_at.utcoffset() == b.occurred_at.utcoffset()
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(raw_events | _texts, _contexts), min_size=1, max_size=6))
+def test_memoised_event_equals_reference(items: list[tuple[object, tuple[str, str]]]) -> None:
+    for raw, (origin, dest) in items * 2:  # the second round hits the memo
+        fast_notes, ref_notes = Notes(), Notes()
+        fast = parser._event(raw, origin, dest, fast_notes)
+        ref = parser._event_reference(raw, origin, dest, ref_notes)
+        assert _same(fast, ref)
+        assert fast_notes.extra() == ref_notes.extra()
+
+
+def _reference_key(occurred_at: datetime, description: str, location: str, code: str) -> str:
+    norm = "\x1f".join(
+        (
+            f"{occurred_at.timestamp():.0f}",
+            " ".join(description.split()).casefold(),
+            " ".join(location.split()).casefold(),
+            code.strip().casefold(),
+        )
+    )
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
+
+
+_moments = st.builds(
+    lambda ts, minutes: datetime.fromtimestamp(ts, timezone(timedelta(minutes=minutes))),
+    st.floats(0, 7.2e9, allow_nan=False),
+    st.integers(-14 * 60, 14 * 60),
+)
+_words = st.text(max_size=20) | st.sampled_from(["  Arrived  at\tHub ", "ARRIVED AT HUB", "ß", ""])
+
+
+@settings(max_examples=400, deadline=None)
+@given(_moments, _words, _words, _words)
+def test_dedup_key_equals_reference(
+    at: datetime, description: str, location: str, code: str
+) -> None:
+    for _ in range(2):
+        assert event_dedup_key(at, description, location, code) == _reference_key(
+            at, description, location, code
+        )
+
+
+_FIRST = datetime(1, 1, 2)  # noqa: DTZ001 (naive on purpose)
+_LAST = datetime(9999, 12, 30)  # noqa: DTZ001
+_instants = st.datetimes(min_value=_FIRST, max_value=_LAST, timezones=st.just(None))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_instants, st.integers(-14 * 60, 14 * 60), st.booleans())
+def test_bulk_datetime_processor_equals_the_composed_one(
+    naive: datetime, minutes: int, aware: bool
+) -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from parceldesk.adapters.db.types import UTCDateTime
+
+    dialect = sqlite.dialect()
+    kind = UTCDateTime()
+    fast = kind.bulk_bind_processor(dialect)
+    slow = kind._cached_bind_processor(dialect)
+    assert fast is not None and slow is not None
+    value = naive.replace(tzinfo=timezone(timedelta(minutes=minutes))) if aware else naive
+    try:
+        expected = slow(value)
+    except (ValueError, OverflowError) as exc:
+        with pytest.raises(type(exc)):
+            fast(value)
+        return
+    assert fast(value) == expected
+    assert fast(None) is slow(None) is None
