@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from parceldesk.adapters.tracking.common import Notes
 from parceldesk.adapters.tracking.seventeen_track import parser
+from parceldesk.domain.taxonomy import Status
 from parceldesk.domain.tracking import TrackingEvent, event_dedup_key
 
 from .test_tracking_17track import _event as raw_events
@@ -106,3 +107,27 @@ def test_bulk_datetime_processor_equals_the_composed_one(
         return
     assert fast(value) == expected
     assert fast(None) is slow(None) is None
+
+
+# all years, and the float-precision edge around 2**32 s (February 2106)
+_EDGE_LOW, _EDGE_HIGH = datetime(2105, 12, 1), datetime(2106, 3, 1)  # noqa: DTZ001
+_sort_instants = st.datetimes(_FIRST, _LAST) | st.datetimes(_EDGE_LOW, _EDGE_HIGH)
+_offsets = st.integers(-14 * 4, 14 * 4).map(lambda q: timezone(timedelta(minutes=15 * q)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_sort_instants, _offsets, st.sampled_from(["a", "b"])), max_size=12))
+def test_chronological_equals_timestamp_sort(items: list[tuple[datetime, timezone, str]]) -> None:
+    """``parser._chronological`` (datetime comparison) against the float-timestamp sort."""
+    events = []
+    for naive, tz, text in items:
+        try:
+            local = naive.replace(tzinfo=UTC).astimezone(tz)
+            later = local + timedelta(microseconds=1)
+        except OverflowError:
+            continue
+        events += [TrackingEvent(local, text, Status.IN_TRANSIT)]
+        events += [TrackingEvent(later, text, Status.IN_TRANSIT)]
+    fast = parser._chronological(events)
+    ref = parser._chronological_reference(events)
+    assert [id(e) for e in fast] == [id(e) for e in ref]  # the same order, ties included
