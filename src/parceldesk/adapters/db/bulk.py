@@ -84,14 +84,7 @@ def bulk_insert_rows(
     if not rows:
         return
     sql, processors = _prepared(session, table, columns, skip_duplicates)
-    params: Sequence[tuple[Any, ...]] = rows
-    if any(p is not None for p in processors):
-        cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
-        for i, process in enumerate(processors):
-            if process is not None:
-                cols[i] = _converted(cols[i], process)
-        params = list(zip(*cols, strict=True))
-    session.connection().exec_driver_sql(sql, params)
+    session.connection().exec_driver_sql(sql, _bound(rows, processors))
 
 
 def bulk_update_rows(
@@ -116,14 +109,20 @@ def bulk_update_rows(
         sql = f"UPDATE {table.name} SET {sets} WHERE {key} = {mark}"
         found = _cache[cache_key] = (sql, [_processor(table, c, dialect) for c in (*columns, key)])
     sql, processors = found
-    params: Sequence[tuple[Any, ...]] = rows
-    if any(p is not None for p in processors):
-        cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
-        for i, process in enumerate(processors):
-            if process is not None:
-                cols[i] = _converted(cols[i], process)
-        params = list(zip(*cols, strict=True))
-    session.connection().exec_driver_sql(sql, params)
+    session.connection().exec_driver_sql(sql, _bound(rows, processors))
+
+
+def _bound(
+    rows: Sequence[tuple[Any, ...]], processors: Sequence[Callable[[Any], Any] | None]
+) -> Sequence[tuple[Any, ...]]:
+    """``rows`` with each column through its bind processor (``None``: as it is)."""
+    if not any(p is not None for p in processors):
+        return rows
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for i, process in enumerate(processors):
+        if process is not None:
+            cols[i] = _converted(cols[i], process)
+    return list(zip(*cols, strict=True))
 
 
 def _converted(values: Sequence[Any], process: Callable[[Any], Any]) -> list[Any]:
