@@ -265,29 +265,25 @@ class RowReader:
                 rec.quantity = parse_quantity(quantity)
             except ValueError as exc:
                 raise self.fail("quantity", str(exc), quantity) from None
-        plain, default = self._plain.get, self.ctx.default_currency  # see ``money``
         if unit_price:
-            amount = plain((unit_price, rec.currency or default))
-            rec.unit_price = self.money("unit_price", unit_price, rec) if amount is None else amount
+            rec.unit_price = self._text_money("unit_price", unit_price, rec)
         if unit_cost:
-            amount = plain((unit_cost, rec.currency or default))
-            rec.unit_cost = self.money("unit_cost", unit_cost, rec) if amount is None else amount
+            rec.unit_cost = self._text_money("unit_cost", unit_cost, rec)
         if declared:
-            amount = plain((declared, rec.currency or default))
-            rec.declared_value = (
-                self.money("declared_value", declared, rec) if amount is None else amount
-            )
+            rec.declared_value = self._text_money("declared_value", declared, rec)
         if insured:
-            amount = plain((insured, rec.currency or default))
-            rec.insured_value = (
-                self.money("insured_value", insured, rec) if amount is None else amount
-            )
+            rec.insured_value = self._text_money("insured_value", insured, rec)
         if signature:
             try:
                 rec.signature_required = parse_bool(signature)
             except ValueError as exc:
                 raise self.fail("signature_required", str(exc), signature) from None
         return rec
+
+    def _text_money(self, name: str, text: str, rec: LineRecord) -> Decimal:
+        """A remembered plain amount (see ``money``) or, failing that, ``money``."""
+        amount = self._plain.get((text, rec.currency or self.ctx.default_currency))
+        return self.money(name, text, rec) if amount is None else amount
 
     def _text_date(self, name: str, text: str) -> date:
         found = self._dates.get(text)
