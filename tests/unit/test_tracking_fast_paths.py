@@ -131,3 +131,17 @@ def test_chronological_equals_timestamp_sort(items: list[tuple[datetime, timezon
     fast = parser._chronological(events)
     ref = parser._chronological_reference(events)
     assert [id(e) for e in fast] == [id(e) for e in ref]  # the same order, ties included
+
+
+@given(_moments, _words, _words, _words)
+def test_restored_event_equals_the_constructed_one(
+    at: datetime, description: str, location: str, code: str
+) -> None:
+    built = TrackingEvent(at, description, Status.IN_TRANSIT, None, None, location, code, "x")
+    again = TrackingEvent.restored(
+        at, description, Status.IN_TRANSIT, None, None, location, code, "x", built.dedup_key
+    )
+    assert _same(again, built)
+    assert again.sort_key() == built.sort_key()
+    with pytest.raises(AttributeError):
+        again.description = "changed"  # type: ignore[misc]

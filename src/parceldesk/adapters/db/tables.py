@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from parceldesk.adapters.db.types import Amount, UTCDateTime
+from parceldesk.adapters.db.types import Amount, PayloadBody, UTCDateTime
 from parceldesk.domain.detection.types import ExceptionKind
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 
@@ -203,7 +203,8 @@ class InboundPayload(Base):
     #: provider's message id (AfterShip event_id) for idempotency, when it has one
     message_id: Mapped[str | None] = mapped_column(String(100))
     headers: Mapped[str] = mapped_column(Text, default="{}")
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    #: exactly the bytes received; stored compressed (``types.PayloadBody``)
+    body: Mapped[bytes] = mapped_column(PayloadBody)
 
 
 class DeadLetter(Base):

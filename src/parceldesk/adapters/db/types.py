@@ -4,6 +4,8 @@
   SQLite has no timezone type, so without this a round-trip silently drops the offset.
 * ``Amount``      -- ``Decimal`` in, ``Decimal`` out. PostgreSQL gets ``NUMERIC(20, 6)``;
   SQLite stores the exact decimal text (its NUMERIC affinity would go through float).
+* ``PayloadBody`` -- bytes in, the same bytes out; stored LZ4-compressed when that saves
+  space (docs/adr/0015-compressed-raw-payloads.md).
 """
 
 from __future__ import annotations
@@ -13,10 +15,52 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Numeric, String
+import lz4.block
+from sqlalchemy import DateTime, Dialect, LargeBinary, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["Amount", "UTCDateTime"]
+__all__ = ["Amount", "PayloadBody", "UTCDateTime", "decode_body", "encode_body"]
+
+#: first byte of a stored body: how the rest is encoded
+_PLAIN, _LZ4 = b"\x00", b"\x01"
+#: shorter bodies are kept plain: compressing them saves too little
+_COMPRESS_FROM = 256
+
+
+def encode_body(body: bytes) -> bytes:
+    """What is stored for ``body``: a tag byte, then the body itself or its LZ4 block
+    (with the original size in front, as ``lz4.block`` writes it), whichever is smaller."""
+    body = bytes(body)
+    if len(body) >= _COMPRESS_FROM:
+        packed = bytes(lz4.block.compress(body))
+        if len(packed) < len(body):
+            return _LZ4 + packed
+    return _PLAIN + body
+
+
+def decode_body(stored: bytes) -> bytes:
+    """The body exactly as received, from what ``encode_body`` stored."""
+    stored = bytes(stored)
+    tag, rest = stored[:1], stored[1:]
+    if tag == _LZ4:
+        return bytes(lz4.block.decompress(rest))
+    if tag == _PLAIN:
+        return rest
+    raise ValueError(f"stored payload body has an unknown encoding tag {tag!r}")
+
+
+class PayloadBody(TypeDecorator[bytes]):
+    """A raw inbound body. 17TRACK pushes repeat a parcel's whole history: kept plain
+    they were 87 % of the database and their pages most of what a commit writes."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else encode_body(value)
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else decode_body(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
