@@ -15,7 +15,7 @@ from parceldesk.adapters.db import tables as t
 from parceldesk.adapters.db.engine import make_engine
 from parceldesk.adapters.db.unit_of_work import SqlUnitOfWork
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
-from parceldesk.domain.tracking import TrackingEvent
+from parceldesk.domain.tracking import TrackingEvent, derive_state
 from parceldesk.services.bulk_ingest import ingest_update_stream
 from parceldesk.services.ingestion import (
     InboundMessage,
@@ -261,3 +261,32 @@ def test_a_big_batch_stores_the_same_rows_as_small_ones(engine: Engine, uow_fact
     assert first.occurred_at == T0 and first.utc_offset_minutes == 480
     assert first.dedup_key == EVENTS[0].dedup_key and first.node == "first_mile_pickup"
     assert states == {("in_transit", "customs_released", 5)}
+
+
+def test_a_big_batch_of_later_events_advances_cached_states(
+    engine: Engine, uow_factory, clock
+) -> None:
+    """Over 50 parcels a batch, PostgreSQL locks and reads cached states by one array
+    parameter (no SQLAlchemy type processing): the cached times must come back aware,
+    so that later events advance the state exactly as ``derive_state`` would."""
+    parcels = [f"YT25308299999{n:05d}" for n in range(80)]
+    first = [TrackingUpdate("events_csv", n, "yunexpress", events=EVENTS[:3]) for n in parcels]
+    ingest_update_stream(uow_factory, first, clock=clock)
+    later = [TrackingUpdate("events_csv", n, "yunexpress", events=EVENTS[3:]) for n in parcels]
+    report = ingest_update_stream(uow_factory, later, clock=clock)
+    assert report.totals.events_new == 80 * (len(EVENTS) - 3)
+    expected = derive_state(EVENTS)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                t.Shipment.status, t.Shipment.node, t.Shipment.event_count,
+                t.Shipment.first_event_at, t.Shipment.last_event_at,
+            ).where(t.Shipment.tracking_number.in_(parcels))
+        ).all()  # fmt: skip
+    assert len(rows) == 80
+    assert set(rows) == {
+        (
+            expected.status.value, expected.node.value if expected.node else None,
+            expected.event_count, expected.first_event_at, expected.last_event_at,
+        )
+    }  # fmt: skip

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, cast
 
@@ -91,6 +91,41 @@ _SAVE_STATES_PG = (
 )
 
 
+#: row locks and cached states of a batch's parcels on PostgreSQL, by one array parameter
+_LOCK_PG = (
+    "SELECT s.id FROM unnest(%s::int[]) AS n(id) JOIN shipments s ON s.id = n.id"
+    " ORDER BY s.id FOR UPDATE OF s"
+)
+_STATES_PG = (
+    "SELECT s.id, s.status, s.node, s.reason, s.last_event_at, s.first_event_at,"
+    " s.delivered_at, s.event_count FROM unnest(%s::int[]) AS n(id)"
+    " JOIN shipments s ON s.id = n.id"
+)
+
+
+def _utc_or_none(moment: datetime | None) -> datetime | None:
+    """What ``UTCDateTime`` returns for a ``timestamptz`` read without SQLAlchemy."""
+    return None if moment is None else moment.astimezone(UTC)
+
+
+def _same(moment: datetime | None) -> datetime | None:
+    return moment
+
+
+def _state(row: Sequence[Any], when: Callable[[datetime | None], datetime | None]) -> ShipmentState:
+    """A ``states`` row ``(id, status, node, reason, last, first, delivered, count)``."""
+    _, status, node, reason, last, first, delivered, count = row
+    return ShipmentState(
+        Status(status),
+        Node(node) if node else None,
+        ExceptionReason(reason) if reason else None,
+        when(last),
+        when(first),
+        when(delivered),
+        count,
+    )
+
+
 def _utc(moment: datetime) -> datetime:
     """What ``UTCDateTime`` binds on PostgreSQL (naive refused)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -163,7 +198,11 @@ class SqlTrackingRepository:
         events must see every committed event. SQLite serialises writers already."""
         if self.session.get_bind().dialect.name == "sqlite":
             return
-        for part in chunks(sorted(set(shipment_ids))):
+        ids = sorted(set(shipment_ids))
+        if len(ids) >= _ARRAYS_FROM:  # one array, not thousands of parameters to render
+            self._core.exec_driver_sql(_LOCK_PG, (ids,)).fetchall()
+            return
+        for part in chunks(ids):
             self.session.execute(
                 select(t.Shipment.id)
                 .where(t.Shipment.id.in_(part))
@@ -241,8 +280,12 @@ class SqlTrackingRepository:
 
     def states(self, shipment_ids: Iterable[int]) -> dict[int, ShipmentState]:
         """The cached derived state of parcels (read after ``lock``: see ``apply_updates``)."""
+        ids = sorted(set(shipment_ids))
+        if len(ids) >= _ARRAYS_FROM and self._pg:
+            rows = self._core.exec_driver_sql(_STATES_PG, (ids,))  # no type processing:
+            return {row[0]: _state(row, _utc_or_none) for row in rows}  # times made UTC here
         found: dict[int, ShipmentState] = {}
-        for part in chunks(sorted(set(shipment_ids))):
+        for part in chunks(ids):
             rows = self._core.execute(
                 select(
                     _SHIPMENTS.c.id, _SHIPMENTS.c.status, _SHIPMENTS.c.node, _SHIPMENTS.c.reason,
@@ -250,16 +293,7 @@ class SqlTrackingRepository:
                     _SHIPMENTS.c.delivered_at, _SHIPMENTS.c.event_count,
                 ).where(_SHIPMENTS.c.id.in_(part))
             )  # fmt: skip
-            for sid, status, node, reason, last, first, delivered, count in rows:
-                found[sid] = ShipmentState(
-                    Status(status),
-                    Node(node) if node else None,
-                    ExceptionReason(reason) if reason else None,
-                    last,
-                    first,
-                    delivered,
-                    count,
-                )
+            found.update((row[0], _state(row, _same)) for row in rows)
         return found
 
     def save_states(self, states: Sequence[tuple[int, ShipmentState]], now: datetime) -> None:

@@ -282,6 +282,13 @@ def _shape_carrier(number: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=1 << 14)
+def _may_reveal(text: str) -> bool:
+    """Whether a text could hold a number at all; memoised: scan texts repeat on every
+    push and across parcels, and most reveal nothing."""
+    return _CHEAP_HINT.search(text) is not None
+
+
 def find_linked(text: str, own_number: str = "") -> list[LinkedLeg]:
     """Last-mile numbers a scan text reveals ("handed over to USPS 9400 1000 ...").
 
@@ -290,7 +297,7 @@ def find_linked(text: str, own_number: str = "") -> list[LinkedLeg]:
     digit runs are too often phone numbers or postcodes); any other token only right
     after "tracking number" in a text about a handover / last mile.
     """
-    if not text or _CHEAP_HINT.search(text) is None:
+    if not text or not _may_reveal(text):
         return []
     own = own_number.replace(" ", "").upper()
     found: list[tuple[int, str, str]] = []

@@ -35,7 +35,7 @@ from typing import Protocol
 
 from parceldesk.adapters.tracking.common import classify_text, find_linked
 from parceldesk.domain.taxonomy import Status
-from parceldesk.domain.tracking import TrackingEvent
+from parceldesk.domain.tracking import TrackingEvent, event_dedup_key
 from parceldesk.services.tracking_records import PayloadError, TrackingUpdate
 
 __all__ = ["COLUMNS", "SOURCE", "RowProblem", "iter_updates"]
@@ -93,7 +93,7 @@ def _rows(name: str, reader: _Reader) -> Iterator[TrackingUpdate | RowProblem]:
     i_num, i_time = index["tracking_number"], index["event_time"]
     optional = [index.get(c, -1) for c in ("carrier", "location", "description", "status", "code")]
     i_carrier, i_loc, i_desc, i_status, i_code = optional
-    classify = classify_text
+    classify, dedup_key, restored = classify_text, event_dedup_key, TrackingEvent.restored
     for row in reader:
         line = reader.line_num
         if len(row) != width:
@@ -136,16 +136,11 @@ def _rows(name: str, reader: _Reader) -> Iterator[TrackingUpdate | RowProblem]:
             node, reason = (cls.node, cls.reason) if cls.status is status else (None, None)
         else:
             status, node, reason = cls.status or Status.IN_TRANSIT, cls.node, cls.reason
-        event = TrackingEvent(
-            moment,
-            description,
-            status,
-            node,
-            reason,
-            location,
-            row[i_code].strip() if i_code >= 0 else "",
-            SOURCE,
-        )
+        code = row[i_code].strip() if i_code >= 0 else ""
+        # the checks of the constructor hold (the time is aware, see above): build
+        # without them, the key computed once (a third of the reader's time otherwise)
+        key = dedup_key(moment, description, location, code)
+        event = restored(moment, description, status, node, reason, location, code, SOURCE, key)
         yield TrackingUpdate(
             source=SOURCE,
             tracking_number=number,
