@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -19,6 +20,7 @@ from parceldesk.adapters.tracking.common import Notes
 from parceldesk.adapters.tracking.seventeen_track import parser
 from parceldesk.domain.taxonomy import Status
 from parceldesk.domain.tracking import TrackingEvent, event_dedup_key
+from parceldesk.services.tracking_records import LinkedLeg, TrackingUpdate, events_update
 
 from .test_tracking_17track import _event as raw_events
 from .test_tracking_17track import _texts
@@ -62,9 +64,9 @@ def _reference_key(occurred_at: datetime, description: str, location: str, code:
 
 _moments = st.builds(
     lambda ts, minutes: datetime.fromtimestamp(ts, timezone(timedelta(minutes=minutes))),
-    st.floats(0, 7.2e9, allow_nan=False),
+    st.floats(0, 7.2e9, allow_nan=False) | st.integers(-2_000_000_000, 7_200_000_000),
     st.integers(-14 * 60, 14 * 60),
-)
+)  # whole seconds (the key's integer fast path) and fractions, before and after 1970
 _words = st.text(max_size=20) | st.sampled_from(["  Arrived  at\tHub ", "ARRIVED AT HUB", "ß", ""])
 
 
@@ -145,3 +147,18 @@ def test_restored_event_equals_the_constructed_one(
     assert again.sort_key() == built.sort_key()
     with pytest.raises(AttributeError):
         again.description = "changed"  # type: ignore[misc]
+
+
+@given(_words, _words, st.lists(st.sampled_from(["usps", "ups"]), max_size=2))
+def test_events_update_equals_the_constructed_one(
+    number: str, carrier: str, legs: list[str]
+) -> None:
+    linked = tuple(LinkedLeg(f"9400{i}", slug) for i, slug in enumerate(legs))
+    event = TrackingEvent(datetime(2026, 1, 1, tzinfo=UTC), "x", Status.IN_TRANSIT)
+    fast = events_update("events_csv", number, carrier, (event,), linked)
+    slow = TrackingUpdate("events_csv", number, carrier, (event,), linked=linked)
+    assert fast == slow
+    assert {f.name: getattr(fast, f.name) for f in fields(TrackingUpdate)} == {
+        f.name: getattr(slow, f.name) for f in fields(TrackingUpdate)
+    }
+    assert fast.extra is not events_update("x", "y", "", (), ()).extra  # never shared

@@ -11,13 +11,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from parceldesk.domain.errors import InvalidValue
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status, node_rank, status_rank
 
 __all__ = ["ShipmentState", "TrackingEvent", "advance_state", "derive_state", "event_dedup_key"]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
 
 
 def event_dedup_key(occurred_at: datetime, description: str, location: str, code: str) -> str:
@@ -28,8 +32,11 @@ def event_dedup_key(occurred_at: datetime, description: str, location: str, code
     """
     if occurred_at.tzinfo is None:
         raise InvalidValue("event time must carry a timezone")
-    instant = occurred_at.timestamp()  # of an aware datetime: the instant, whatever the offset
-    norm = f"{instant:.0f}\x1f{_folded(description, location, code)}"
+    if occurred_at.microsecond == 0:  # the usual scan: whole seconds, an exact integer
+        seconds = str((occurred_at - _EPOCH) // _SECOND)  # same text as the float's, cheaper
+    else:  # of an aware datetime: the instant, whatever the offset
+        seconds = f"{occurred_at.timestamp():.0f}"
+    norm = f"{seconds}\x1f{_folded(description, location, code)}"
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
 
 

@@ -96,9 +96,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
-            if value.tzinfo is None or value.utcoffset() is None:
+            offset = value.utcoffset()  # None when naive: what ``astimezone(UTC)`` subtracts
+            if offset is None:
                 raise ValueError(f"naive datetime {value.isoformat()} refused: attach a timezone")
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            return (value.replace(tzinfo=None) - offset).isoformat(" ", "microseconds")
 
         return process
 

@@ -36,7 +36,7 @@ from typing import Protocol
 from parceldesk.adapters.tracking.common import classify_text, find_linked
 from parceldesk.domain.taxonomy import Status
 from parceldesk.domain.tracking import TrackingEvent, event_dedup_key
-from parceldesk.services.tracking_records import PayloadError, TrackingUpdate
+from parceldesk.services.tracking_records import PayloadError, TrackingUpdate, events_update
 
 __all__ = ["COLUMNS", "SOURCE", "RowProblem", "iter_updates"]
 
@@ -141,12 +141,12 @@ def _rows(name: str, reader: _Reader) -> Iterator[TrackingUpdate | RowProblem]:
         # without them, the key computed once (a third of the reader's time otherwise)
         key = dedup_key(moment, description, location, code)
         event = restored(moment, description, status, node, reason, location, code, SOURCE, key)
-        yield TrackingUpdate(
-            source=SOURCE,
-            tracking_number=number,
-            carrier=row[i_carrier].strip() if i_carrier >= 0 else "",
-            events=(event,),
-            linked=tuple(find_linked(description, number)) if description else (),
+        yield events_update(
+            SOURCE,
+            number,
+            row[i_carrier].strip() if i_carrier >= 0 else "",
+            (event,),
+            tuple(find_linked(description, number)) if description else (),
         )
 
 
