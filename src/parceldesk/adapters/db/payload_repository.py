@@ -24,6 +24,7 @@ _INSERT_PAYLOAD = {
     name: dialect_insert(_PAYLOADS).on_conflict_do_nothing().returning(_PAYLOADS.c.id)
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
+_NEXT_ID = "SELECT coalesce(max(id), 0) + 1 FROM inbound_payloads"
 _PAYLOAD_COLUMNS = ("source", "received_at", "content_sha256", "message_id", "headers", "body")
 #: plain columns only (``bulk.select_in`` applies no result processing)
 _PAYLOAD_IDS = (
@@ -94,8 +95,15 @@ class SqlPayloadRepository:
             if message_id:
                 seen_messages.add(message_id)
             fresh[digest] = (source, received_at, digest, message_id, "{}", body)
-        bulk_insert_rows(self.session, _PAYLOADS, _PAYLOAD_COLUMNS, list(fresh.values()))
-        if fresh:
+        if fresh and self.session.get_bind().dialect.name == "sqlite":
+            # SQLite: this transaction holds the write lock from its BEGIN IMMEDIATE
+            # (engine.py), so the next ids are ours to give; saves reading them back
+            first = int(self.session.connection().exec_driver_sql(_NEXT_ID).scalar_one())
+            numbered = [(first + i, *row) for i, row in enumerate(fresh.values())]
+            bulk_insert_rows(self.session, _PAYLOADS, ("id", *_PAYLOAD_COLUMNS), numbered)
+            known.update((digest, first + i) for i, digest in enumerate(fresh))
+        elif fresh:
+            bulk_insert_rows(self.session, _PAYLOADS, _PAYLOAD_COLUMNS, list(fresh.values()))
             for part in chunks(sorted(fresh)):
                 known.update(select_in(self.session, _PAYLOAD_IDS, (source,), part))
         for digest, row in fresh.items():

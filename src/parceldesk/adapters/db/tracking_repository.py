@@ -17,6 +17,7 @@ from parceldesk.adapters.db.bulk import (
     bulk_insert_rows,
     bulk_update_rows,
     copy_rows,
+    select_in,
 )
 from parceldesk.adapters.db.order_repository import chunks
 from parceldesk.adapters.db.payload_repository import SqlPayloadRepository
@@ -50,6 +51,15 @@ _EVENT_COLUMNS = (
 _REFS_PG = (
     "SELECT s.tracking_number, s.id, s.order_id, s.carrier, s.linked_leg_id"
     " FROM unnest(%s::text[]) AS n(num) JOIN shipments s ON s.tracking_number = n.num"
+)
+_REFS = (
+    "SELECT tracking_number, id, order_id, carrier, linked_leg_id FROM shipments"
+    " WHERE tracking_number IN ({marks})"
+)
+_KEYS = "SELECT shipment_id, dedup_key FROM tracking_events WHERE shipment_id IN ({marks})"
+_KEYS_PG = (
+    "SELECT e.shipment_id, e.dedup_key FROM unnest(%s::int[]) AS n(id)"
+    " JOIN tracking_events e ON e.shipment_id = n.id"
 )
 #: batches at least this big go by COPY on PostgreSQL (bulk files, not webhooks)
 _COPY_FROM = 1000
@@ -163,16 +173,7 @@ class SqlTrackingRepository:
                 found[number] = ShipmentRef(pk, order_id, carrier, linked)
             return found
         for part in chunks(wanted):
-            rows = self._core.execute(
-                select(
-                    _SHIPMENTS.c.tracking_number,
-                    _SHIPMENTS.c.id,
-                    _SHIPMENTS.c.order_id,
-                    _SHIPMENTS.c.carrier,
-                    _SHIPMENTS.c.linked_leg_id,
-                ).where(_SHIPMENTS.c.tracking_number.in_(part))
-            )
-            for number, pk, order_id, carrier, linked in rows:
+            for number, pk, order_id, carrier, linked in select_in(self.session, _REFS, (), part):
                 found[number] = ShipmentRef(pk, order_id, carrier, linked)
         return found
 
@@ -211,14 +212,16 @@ class SqlTrackingRepository:
             ).all()
 
     def existing_keys(self, shipment_ids: Iterable[int]) -> dict[int, set[str]]:
+        """Through the driver (plain columns; ten keys a parcel, every push)."""
         found: dict[int, set[str]] = defaultdict(set)
-        for part in chunks(sorted(set(shipment_ids))):
-            rows = self._core.execute(
-                select(_EVENTS.c.shipment_id, _EVENTS.c.dedup_key).where(
-                    _EVENTS.c.shipment_id.in_(part)
-                )
-            )
+        ids = sorted(set(shipment_ids))
+        if self._pg:
+            rows = self._core.exec_driver_sql(_KEYS_PG, (ids,)) if ids else ()
             for sid, key in rows:
+                found[sid].add(key)
+            return found
+        for part in chunks(ids):
+            for sid, key in select_in(self.session, _KEYS, (), part):
                 found[sid].add(key)
         return found
 
