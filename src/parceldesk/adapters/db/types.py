@@ -5,7 +5,7 @@
 * ``Amount``      -- ``Decimal`` in, ``Decimal`` out. PostgreSQL gets ``NUMERIC(20, 6)``;
   SQLite stores the exact decimal text (its NUMERIC affinity would go through float).
 * ``PayloadBody`` -- bytes in, the same bytes out; stored LZ4-compressed when that saves
-  space (docs/adr/0015-compressed-raw-payloads.md).
+  space (docs/adr/0006-compressed-raw-payloads.md).
 """
 
 from __future__ import annotations
