@@ -14,17 +14,15 @@ import pytest
 from alembic import command
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, make_url, select, text
+from sqlalchemy import Engine, select, text
 
 from parceldesk.adapters.db import tables as t
 from parceldesk.adapters.db.engine import alembic_config, make_engine
 from parceldesk.adapters.db.types import decode_body, encode_body
 from parceldesk.adapters.db.unit_of_work import SqlUnitOfWork
+from tests.conftest import pg_database
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-PG_ADMIN_URL = os.environ.get(
-    "PARCELDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 def push_body(events: int) -> bytes:
@@ -90,20 +88,9 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrate.sqlite'}"
         return
-    admin = create_engine(make_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    name = f"pd_payload_migration_{os.getpid()}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN_URL} under CI: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with pg_database(f"pd_payload_migration_{os.getpid()}_{worker}") as url:
+        yield url
 
 
 def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
