@@ -136,12 +136,12 @@ def test_chronological_equals_timestamp_sort(items: list[tuple[datetime, timezon
 
 
 @given(_moments, _words, _words, _words)
-def test_restored_event_equals_the_constructed_one(
+def test_event_of_aware_time_equals_the_constructed_one(
     at: datetime, description: str, location: str, code: str
 ) -> None:
     built = TrackingEvent(at, description, Status.IN_TRANSIT, None, None, location, code, "x")
-    again = TrackingEvent.restored(
-        at, description, Status.IN_TRANSIT, None, None, location, code, "x", built.dedup_key
+    again = TrackingEvent.of_aware_time(
+        at, description, Status.IN_TRANSIT, None, None, location, code, "x"
     )
     assert _same(again, built)
     assert again.sort_key() == built.sort_key()

@@ -35,7 +35,7 @@ from typing import Protocol
 
 from parceldesk.adapters.tracking.common import classify_text, find_linked
 from parceldesk.domain.taxonomy import Status
-from parceldesk.domain.tracking import TrackingEvent, event_dedup_key
+from parceldesk.domain.tracking import TrackingEvent
 from parceldesk.services.tracking_records import PayloadError, TrackingUpdate, events_update
 
 __all__ = ["COLUMNS", "SOURCE", "RowProblem", "iter_updates"]
@@ -93,7 +93,7 @@ def _rows(name: str, reader: _Reader) -> Iterator[TrackingUpdate | RowProblem]:
     i_num, i_time = index["tracking_number"], index["event_time"]
     optional = [index.get(c, -1) for c in ("carrier", "location", "description", "status", "code")]
     i_carrier, i_loc, i_desc, i_status, i_code = optional
-    classify, dedup_key, restored = classify_text, event_dedup_key, TrackingEvent.restored
+    classify, build = classify_text, TrackingEvent.of_aware_time
     for row in reader:
         line = reader.line_num
         if len(row) != width:
@@ -137,10 +137,8 @@ def _rows(name: str, reader: _Reader) -> Iterator[TrackingUpdate | RowProblem]:
         else:
             status, node, reason = cls.status or Status.IN_TRANSIT, cls.node, cls.reason
         code = row[i_code].strip() if i_code >= 0 else ""
-        # the checks of the constructor hold (the time is aware, see above): build
-        # without them, the key computed once (a third of the reader's time otherwise)
-        key = dedup_key(moment, description, location, code)
-        event = restored(moment, description, status, node, reason, location, code, SOURCE, key)
+        # the time is aware (checked above): the constructor's own checks are skipped
+        event = build(moment, description, status, node, reason, location, code, SOURCE)
         yield events_update(
             SOURCE,
             number,

@@ -51,7 +51,7 @@ from parceldesk.adapters.tracking.common import (
 from parceldesk.adapters.tracking.seventeen_track.mapping import lookup
 from parceldesk.adapters.tracking.timezones import zone_for
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
-from parceldesk.domain.tracking import TrackingEvent, event_dedup_key
+from parceldesk.domain.tracking import TrackingEvent
 from parceldesk.services.tracking_records import LinkedLeg, PayloadError, TrackingUpdate
 
 __all__ = ["SOURCE", "parse_gettrackinfo", "parse_webhook"]
@@ -63,7 +63,7 @@ _QUARTER = timedelta(minutes=15)
 #: within 2**32 s of the epoch (1834 to February 2106) float timestamps have
 #: sub-microsecond spacing
 _FLOAT_EXACT_AFTER, _FLOAT_EXACT_BEFORE = 1900, 2106
-_restored = TrackingEvent.restored
+_of_aware_time = TrackingEvent.of_aware_time
 
 
 def parse_webhook(body: bytes) -> list[TrackingUpdate]:
@@ -219,9 +219,8 @@ def _event(raw: object, origin: str, dest: str, notes: Notes) -> TrackingEvent |
     moment = _moment(raw, country, state, city, notes)
     if moment is None:
         return None
-    # ``_moment`` only returns aware times: the constructor's checks would hold
-    key = event_dedup_key(moment, description, location, code)
-    return _restored(moment, description, status, node, reason, location, code, SOURCE, key)
+    # ``_moment`` only returns aware times
+    return _of_aware_time(moment, description, status, node, reason, location, code, SOURCE)
 
 
 @lru_cache(maxsize=1 << 15)
