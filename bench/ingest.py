@@ -212,7 +212,7 @@ def progress(report):
         samples.append((report.lines, round(rss())))
 t = time.perf_counter()
 report = ingest_message_lines(lambda: SqlUnitOfWork(engine), lines(), source="17track",
-                              parse=WEBHOOK_SOURCES["17track"].parse, clock=SystemClock(), on_progress=progress)
+                              parse=WEBHOOK_SOURCES["17track"].stage, clock=SystemClock(), on_progress=progress)
 elapsed = time.perf_counter() - t
 print(json.dumps({"pushes": report.lines, "events": report.totals.events_new, "seconds": elapsed,
                   "rss_samples": samples, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -9,16 +9,18 @@ re-running the file is harmless (everything is idempotent).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from parceldesk.services.event_fingerprints import known
 from parceldesk.services.ingestion import IngestResult, apply_updates
 from parceldesk.services.ports import Clock, UnitOfWork
-from parceldesk.services.tracking_records import PayloadError, TrackingUpdate
+from parceldesk.services.tracking_records import PayloadError, StagedUpdate, TrackingUpdate
 
 __all__ = ["BulkReport", "ingest_message_lines", "ingest_update_stream"]
 
 MAX_REASONS = 1000
+_NONE: frozenset[bytes] = frozenset()
 
 
 @dataclass(slots=True)
@@ -51,26 +53,36 @@ def ingest_message_lines(
     lines: Iterator[tuple[int, bytes]],
     *,
     source: str,
-    parse: Callable[[bytes], list[TrackingUpdate]],
+    parse: Callable[[bytes], Sequence[StagedUpdate]],
     clock: Clock,
     batch_size: int = 500,
     on_progress: Callable[[BulkReport], None] | None = None,
 ) -> BulkReport:
-    """Ingest ``(line number, body)`` messages, e.g. the lines of an NDJSON file."""
+    """Ingest ``(line number, body)`` messages, e.g. the lines of an NDJSON file.
+
+    ``parse`` may return updates not built yet (``StagedUpdate``): they are built
+    against the fingerprints of the events their parcels have stored, so a full-history
+    push builds only its new events."""
     report = BulkReport()
     for batch in _batches(lines, batch_size):
         now = clock.now()
-        parsed: list[tuple[bytes, list[TrackingUpdate]]] = []
+        staged: list[tuple[bytes, Sequence[StagedUpdate]]] = []
         with uow_factory() as uow:
             for line_no, body in batch:
                 report.lines += 1
                 try:
-                    parsed.append((body, parse(body)))
+                    staged.append((body, parse(body)))
                 except PayloadError as exc:
                     report.reject(line_no, str(exc))
                     uow.payloads.add_dead_letter(
                         source=source, body=body, headers="{}", received_at=now, reason=str(exc)
                     )
+            blobs = uow.tracking.fingerprints(s.tracking_number for _, ss in staged for s in ss)
+            sets = {number: known(blob) for number, blob in blobs.items()}
+            parsed = [
+                (body, [s.build(sets.get(s.tracking_number, _NONE)) for s in ss])
+                for body, ss in staged
+            ]
             stored = uow.payloads.add_many(
                 source=source,
                 items=[(body, _message_id(updates)) for body, updates in parsed],
@@ -80,7 +92,7 @@ def ingest_message_lines(
                 (u, st.id) for (_, updates), st in zip(parsed, stored, strict=True) if st.is_new
                 for u in updates
             ]  # fmt: skip
-            result = apply_updates(uow, pairs, now=now)
+            result = apply_updates(uow, pairs, now=now, fingerprints=blobs)
             result.messages = len(parsed)
             result.messages_duplicate = sum(1 for st in stored if not st.is_new)
             uow.commit()

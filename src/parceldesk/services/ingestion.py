@@ -20,12 +20,13 @@ Guarantees (see docs/adr/0003-tracking-ingestion.md):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from parceldesk.domain.tracking import ShipmentState, TrackingEvent, advance_state, derive_state
-from parceldesk.services.ports import Clock, UnitOfWork
+from parceldesk.services.event_fingerprints import merged
+from parceldesk.services.ports import Clock, ShipmentRef, UnitOfWork
 from parceldesk.services.tracking_records import TrackingUpdate
 
 __all__ = [
@@ -133,12 +134,14 @@ def apply_updates(
     *,
     now: datetime,
     per_payload: dict[int | None, IngestResult] | None = None,
+    fingerprints: Mapping[str, bytes] | None = None,
 ) -> IngestResult:
     """Apply (update, id of the payload that brought it) pairs inside the caller's
     transaction (the caller commits). Batching many messages here is what makes bulk
     ingestion fast: a handful of queries per batch, not per message. ``per_payload``
     (payload id -> result) also gets each payload's own counts of updates, new and
-    duplicate events and unmatched numbers."""
+    duplicate events and unmatched numbers. ``fingerprints`` (tracking number -> stored
+    blob, as the updates were built against) are kept up to date when given."""
     mine = per_payload if per_payload is not None else {}
     pairs = list(items)
     updates = [u for u, _ in pairs]
@@ -165,8 +168,13 @@ def apply_updates(
     uow.tracking.lock(ref.id for ref in refs.values())
     # after the lock: cached states and stored keys are those of committed events
     cached = uow.tracking.states(with_events)
-    # a parcel with no events yet (new from this batch or an order) has no keys to read
-    known = uow.tracking.existing_keys(s for s in with_events if cached[s].event_count)
+    # a parcel with no events yet (new from this batch or an order) has no keys to ask
+    asked: list[tuple[int, str]] = []
+    for u in updates:
+        sid = refs[u.tracking_number].id
+        if u.events and cached[sid].event_count:
+            asked.extend((sid, e.dedup_key) for e in u.events)
+    seen = uow.tracking.stored_keys(asked)
     new_rows: list[tuple[int, TrackingEvent, int | None]] = []
     for u, payload_id in pairs:
         ref = refs[u.tracking_number]
@@ -179,23 +187,30 @@ def apply_updates(
             if own is not None:
                 own.unmatched_updates += 1
                 own.unmatched_numbers.add(u.tracking_number)
-        keys = known.setdefault(ref.id, set())
+        sid = ref.id
         fresh = 0
         for event in u.events:
-            key = event.dedup_key
-            if key in keys:
+            pair = (sid, event.dedup_key)
+            if pair in seen:
                 continue
-            keys.add(key)
-            new_rows.append((ref.id, event, payload_id))
+            seen.add(pair)
+            new_rows.append((sid, event, payload_id))
             fresh += 1
+        repeated = len(u.events) - fresh + u.skipped
         result.events_new += fresh
-        result.events_duplicate += len(u.events) - fresh
+        result.events_duplicate += repeated
         if own is not None:
             own.events_new += fresh
-            own.events_duplicate += len(u.events) - fresh
+            own.events_duplicate += repeated
+    blobs = _new_fingerprints(pairs, refs, fingerprints) if fingerprints is not None else {}
     if new_rows:
         uow.tracking.add_events(new_rows, received_at=now)
-        uow.tracking.save_states(_new_states(uow, new_rows, cached), now)
+        states = _new_states(uow, new_rows, cached)
+        uow.tracking.save_states(states, now, blobs)
+        for sid, _ in states:
+            blobs.pop(sid, None)
+    if blobs:  # parcels whose push brought no new event but was not fully known
+        uow.tracking.save_fingerprints(sorted(blobs.items()), now)
 
     # The newest estimate wins; within one batch, the later message.
     edds = {refs[u.tracking_number].id: u.carrier_edd for u in updates if u.carrier_edd}
@@ -209,11 +224,31 @@ def apply_updates(
             if first.linked_leg_id != last.id:  # every push repeats the link: known ones
                 to_link.setdefault((first.id, last.id), payload_id)  # cost no query
     if to_link:
-        for pair in uow.tracking.link_many(list(to_link), now):
+        for linked in uow.tracking.link_many(list(to_link), now):
             result.links_made += 1
-            if (own := mine.get(to_link[pair])) is not None:
+            if (own := mine.get(to_link[linked])) is not None:
                 own.links_made += 1
     return result
+
+
+def _new_fingerprints(
+    pairs: Sequence[tuple[TrackingUpdate, int | None]],
+    refs: Mapping[str, ShipmentRef],
+    stored: Mapping[str, bytes],
+) -> dict[int, bytes]:
+    """Parcel id -> its fingerprint blob with this batch's raw events added, for parcels
+    whose blob changes. Every event of these updates is now stored (new or found), so
+    its fingerprint may be kept (``services.event_fingerprints``)."""
+    brought: dict[str, list[bytes]] = defaultdict(list)
+    for u, _ in pairs:
+        if u.fingerprints:
+            brought[u.tracking_number].extend(u.fingerprints)
+    blobs: dict[int, bytes] = {}
+    for number, fps in brought.items():
+        blob = merged(stored.get(number), fps)
+        if blob is not None:
+            blobs[refs[number].id] = blob
+    return blobs
 
 
 def _new_states(

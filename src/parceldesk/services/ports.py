@@ -6,7 +6,7 @@ receives a ``UnitOfWork`` and a ``Clock`` and never builds them itself.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -228,7 +228,15 @@ class TrackingRepository(Protocol):
     def refs(self, numbers: Iterable[str]) -> dict[str, ShipmentRef]: ...
     def create_unmatched(self, numbers: Sequence[tuple[str, str]], now: datetime) -> None: ...
     def lock(self, shipment_ids: Iterable[int]) -> None: ...
-    def existing_keys(self, shipment_ids: Iterable[int]) -> dict[int, set[str]]: ...
+    def stored_keys(self, pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which of these (parcel id, dedup key) pairs are stored."""
+        ...
+
+    def fingerprints(self, numbers: Iterable[str]) -> dict[str, bytes]:
+        """Stored raw-event fingerprints (``event_fingerprints``) by tracking number."""
+        ...
+
+    def save_fingerprints(self, blobs: Sequence[tuple[int, bytes]], now: datetime) -> None: ...
     def add_events(
         self, rows: Sequence[tuple[int, TrackingEvent, int | None]], *, received_at: datetime
     ) -> None:
@@ -240,7 +248,15 @@ class TrackingRepository(Protocol):
         """The cached derived state of each parcel (``derive_state`` of its events)."""
         ...
 
-    def save_states(self, states: Sequence[tuple[int, ShipmentState]], now: datetime) -> None: ...
+    def save_states(
+        self,
+        states: Sequence[tuple[int, ShipmentState]],
+        now: datetime,
+        fingerprints: Mapping[int, bytes] | None = None,
+    ) -> None:
+        """Cache derived states; ``fingerprints`` (parcel id -> blob) replace stored ones."""
+        ...
+
     def set_edds(self, edds: Sequence[tuple[int, datetime]], now: datetime) -> None: ...
     def link(self, first_mile_id: int, last_mile_id: int, now: datetime) -> bool: ...
     def link_many(self, pairs: Sequence[tuple[int, int]], now: datetime) -> set[tuple[int, int]]:

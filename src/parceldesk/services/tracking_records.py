@@ -8,13 +8,15 @@ text classifier only when the provider gave no usable code.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from parceldesk.domain.taxonomy import ExceptionReason, Status
 from parceldesk.domain.tracking import TrackingEvent
 
-__all__ = ["LinkedLeg", "PayloadError", "TrackingUpdate", "events_update"]
+__all__ = ["LinkedLeg", "PayloadError", "StagedUpdate", "TrackingUpdate", "events_update"]
 
 
 class PayloadError(ValueError):
@@ -48,6 +50,32 @@ class TrackingUpdate:
     #: the provider stopped tracking this number (17TRACK ``TRACKING_STOPPED``)
     stopped: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    #: fingerprints of the raw events this message carried, built or skipped (see
+    #: ``StagedUpdate``); empty for sources that resend nothing
+    fingerprints: tuple[bytes, ...] = ()
+    #: events left unbuilt because their fingerprint was known (duplicates)
+    skipped: int = 0
+
+    def build(self, known: Container[bytes]) -> TrackingUpdate:
+        """An update that is built already is its own :class:`StagedUpdate`."""
+        return self
+
+
+class StagedUpdate(Protocol):
+    """One number's update with its events not built yet.
+
+    17TRACK and AfterShip resend a parcel's whole history on every push, and building an
+    event (its time resolved, its text classified, its dedup key hashed) costs ten times
+    more than recognising the raw event again. ``build`` builds only the raw events whose
+    fingerprint (a digest of the raw event as received) is not in ``known`` -- the
+    fingerprints of events already stored for this parcel -- and counts the others as
+    ``skipped``. Every problem that makes the message unusable is raised before
+    ``build`` (by the parse that made this), never by it."""
+
+    @property
+    def tracking_number(self) -> str: ...
+
+    def build(self, known: Container[bytes]) -> TrackingUpdate: ...
 
 
 _new_object = object.__new__
@@ -77,4 +105,6 @@ def events_update(
     _set_slot(update, "message_id", None)
     _set_slot(update, "stopped", False)
     _set_slot(update, "extra", {})
+    _set_slot(update, "fingerprints", ())
+    _set_slot(update, "skipped", 0)
     return update

@@ -270,7 +270,7 @@ def _replay_day(
         export = open_export(orders, ctx=FormatContext(file=orders.name))
         import_orders(uow(), export, clock=clock, file_sha256=f"replay-{k}")
     for source, lines in sorted(feed.until(at.timestamp()).items()):
-        parse = WEBHOOK_SOURCES[source].parse
+        parse = WEBHOOK_SOURCES[source].stage
         ingest_message_lines(uow, iter(lines), source=source, parse=parse, clock=clock)
 
     def observe(s: ShipmentSnapshot, a: LossAssessment) -> None:

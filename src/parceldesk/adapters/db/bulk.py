@@ -20,7 +20,7 @@ __all__ = ["bulk_insert", "bulk_insert_rows", "bulk_update_rows", "copy_rows", "
 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _Processors = list[Callable[[Any], Any] | None]
-_cache: dict[tuple[str, str, tuple[str, ...], bool], tuple[str, _Processors]] = {}
+_cache: dict[tuple[str, str, tuple[str, ...], object], tuple[str, _Processors]] = {}
 
 
 def _prepared(
@@ -93,19 +93,25 @@ def bulk_update_rows(
     columns: tuple[str, ...],
     key: str,
     rows: Sequence[tuple[Any, ...]],
+    *,
+    keep_if_null: tuple[str, ...] = (),
 ) -> None:
     """``UPDATE table SET columns... WHERE key = ...`` for ``rows`` (tuples: the values of
     ``columns``, then the key), one executemany through the driver, values converted as
     in ``bulk_insert_rows``. Core's executemany of an UPDATE built a parameter dict per
-    row and ran every processor through two wrappers (the webhook's state write)."""
+    row and ran every processor through two wrappers (the webhook's state write).
+    A column of ``keep_if_null`` keeps its stored value where the row's value is NULL."""
     if not rows:
         return
     dialect = session.get_bind().dialect
-    cache_key = (dialect.name, f"update {table.name} by {key}", columns, False)
+    cache_key = (dialect.name, f"update {table.name} by {key}", columns, keep_if_null)
     found = _cache.get(cache_key)
     if found is None:
         mark = _PLACEHOLDER[dialect.paramstyle]
-        sets = ", ".join(f"{c} = {mark}" for c in columns)
+        sets = ", ".join(
+            f"{c} = coalesce({mark}, {c})" if c in keep_if_null else f"{c} = {mark}"
+            for c in columns
+        )
         sql = f"UPDATE {table.name} SET {sets} WHERE {key} = {mark}"
         found = _cache[cache_key] = (sql, [_processor(table, c, dialect) for c in (*columns, key)])
     sql, processors = found

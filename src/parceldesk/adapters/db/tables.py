@@ -155,6 +155,9 @@ class Shipment(Base):
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     event_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: digests of raw events stored (``services.event_fingerprints``): a shortcut for
+    #: full-history pushes, never read by anything else, so not loaded with the row
+    event_fingerprints: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

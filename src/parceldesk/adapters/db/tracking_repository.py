@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, cast
 
@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from parceldesk.adapters.db import tables as t
+from parceldesk.adapters.db import tracking_sql as sql
 from parceldesk.adapters.db.bulk import (
     bulk_insert,
     bulk_insert_rows,
@@ -21,6 +22,7 @@ from parceldesk.adapters.db.bulk import (
 )
 from parceldesk.adapters.db.order_repository import chunks
 from parceldesk.adapters.db.payload_repository import SqlPayloadRepository
+from parceldesk.adapters.db.types import utc_from_sqlite_text
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 from parceldesk.domain.tracking import ShipmentState, TrackingEvent
 from parceldesk.services.ports import ShipmentRef, UnmatchedShipment
@@ -43,24 +45,6 @@ _EVENT_COLUMNS = (
     "raw_code", "status", "node", "reason", "source", "dedup_key", "received_at",
     "payload_id",
 )  # fmt: skip
-#: One array parameter joined by ``unnest``, not ``IN (...)`` of 500 parameters: psycopg
-#: prepares a statement run five times, and PostgreSQL's generic plan for a freshly
-#: loaded (never analysed) table was a sequential scan testing every row against the
-#: whole list one by one -- 0.6 s a query at 50,000 parcels, half the bulk CSV ingest.
-#: A join is a hash join or index lookups whatever the statistics say.
-_REFS_PG = (
-    "SELECT s.tracking_number, s.id, s.order_id, s.carrier, s.linked_leg_id"
-    " FROM unnest(%s::text[]) AS n(num) JOIN shipments s ON s.tracking_number = n.num"
-)
-_REFS = (
-    "SELECT tracking_number, id, order_id, carrier, linked_leg_id FROM shipments"
-    " WHERE tracking_number IN ({marks})"
-)
-_KEYS = "SELECT shipment_id, dedup_key FROM tracking_events WHERE shipment_id IN ({marks})"
-_KEYS_PG = (
-    "SELECT e.shipment_id, e.dedup_key FROM unnest(%s::int[]) AS n(id)"
-    " JOIN tracking_events e ON e.shipment_id = n.id"
-)
 #: batches at least this big go by COPY on PostgreSQL (bulk files, not webhooks)
 _COPY_FROM = 1000
 _BY_PK = _SHIPMENTS.c.id == bindparam("pk")
@@ -84,33 +68,8 @@ _INHERIT_ORDER = (
 #: PostgreSQL, batches at least this big: one statement over arrays (``unnest``) instead
 #: of an executemany (a round trip per row; 10 s of the 1,000,000-event CSV ingest)
 _ARRAYS_FROM = 50
-_CREATE_PG = (
-    "INSERT INTO shipments (tracking_number, carrier, channel, service, origin_country,"
-    " destination_country, signature_required, leg_role, status, event_count, created_at,"
-    " updated_at) SELECT u.n, u.c, '', '', '', '', false, 'single', 'pending', 0, %s, %s"
-    " FROM unnest(%s::text[], %s::text[]) AS u(n, c) ON CONFLICT DO NOTHING"
-)
-_SAVE_STATES_PG = (
-    "UPDATE shipments AS s SET status = u.status, node = u.node, reason = u.reason,"
-    " first_event_at = u.first_at, last_event_at = u.last_at, delivered_at = u.delivered_at,"
-    " event_count = u.event_count, updated_at = %s"
-    " FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[], %s::timestamptz[],"
-    " %s::timestamptz[], %s::timestamptz[], %s::int[])"
-    " AS u(id, status, node, reason, first_at, last_at, delivered_at, event_count)"
-    " WHERE s.id = u.id"
-)
-
-
-#: row locks and cached states of a batch's parcels on PostgreSQL, by one array parameter
-_LOCK_PG = (
-    "SELECT s.id FROM unnest(%s::int[]) AS n(id) JOIN shipments s ON s.id = n.id"
-    " ORDER BY s.id FOR UPDATE OF s"
-)
-_STATES_PG = (
-    "SELECT s.id, s.status, s.node, s.reason, s.last_event_at, s.first_event_at,"
-    " s.delivered_at, s.event_count FROM unnest(%s::int[]) AS n(id)"
-    " JOIN shipments s ON s.id = n.id"
-)
+#: (parcel, key) pairs a SQLite ``STORED_KEYS`` statement asks at most (two parameters each)
+_PAIRS_CHUNK = 2000
 
 
 def _utc_or_none(moment: datetime | None) -> datetime | None:
@@ -118,11 +77,7 @@ def _utc_or_none(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
 
 
-def _same(moment: datetime | None) -> datetime | None:
-    return moment
-
-
-def _state(row: Sequence[Any], when: Callable[[datetime | None], datetime | None]) -> ShipmentState:
+def _state(row: Sequence[Any], when: Callable[[Any], datetime | None]) -> ShipmentState:
     """A ``states`` row ``(id, status, node, reason, last, first, delivered, count)``."""
     _, status, node, reason, last, first, delivered, count = row
     return ShipmentState(
@@ -145,7 +100,7 @@ def _utc(moment: datetime) -> datetime:
 
 _STATE_COLUMNS = (
     "status", "node", "reason", "first_event_at", "last_event_at", "delivered_at",
-    "event_count", "updated_at",
+    "event_count", "updated_at", "event_fingerprints",
 )  # fmt: skip
 
 
@@ -168,12 +123,14 @@ class SqlTrackingRepository:
         found: dict[str, ShipmentRef] = {}
         wanted = sorted(set(numbers))
         if wanted and self.session.get_bind().dialect.name == "postgresql":
-            rows = self._core.exec_driver_sql(_REFS_PG, (wanted,))
+            rows = self._core.exec_driver_sql(sql.REFS_PG, (wanted,))
             for number, pk, order_id, carrier, linked in rows:
                 found[number] = ShipmentRef(pk, order_id, carrier, linked)
             return found
         for part in chunks(wanted):
-            for number, pk, order_id, carrier, linked in select_in(self.session, _REFS, (), part):
+            for number, pk, order_id, carrier, linked in select_in(
+                self.session, sql.REFS, (), part
+            ):
                 found[number] = ShipmentRef(pk, order_id, carrier, linked)
         return found
 
@@ -189,7 +146,7 @@ class SqlTrackingRepository:
         ]  # fmt: skip
         if len(numbers) >= _ARRAYS_FROM and self._pg:
             nums, carriers = [n for n, _ in numbers], [c for _, c in numbers]
-            self._core.exec_driver_sql(_CREATE_PG, (_utc(now), _utc(now), nums, carriers))
+            self._core.exec_driver_sql(sql.CREATE_PG, (_utc(now), _utc(now), nums, carriers))
             return
         bulk_insert(self.session, _SHIPMENTS, rows, skip_duplicates=True)
 
@@ -201,7 +158,7 @@ class SqlTrackingRepository:
             return
         ids = sorted(set(shipment_ids))
         if len(ids) >= _ARRAYS_FROM:  # one array, not thousands of parameters to render
-            self._core.exec_driver_sql(_LOCK_PG, (ids,)).fetchall()
+            self._core.exec_driver_sql(sql.LOCK_PG, (ids,)).fetchall()
             return
         for part in chunks(ids):
             self.session.execute(
@@ -211,19 +168,38 @@ class SqlTrackingRepository:
                 .with_for_update()
             ).all()
 
-    def existing_keys(self, shipment_ids: Iterable[int]) -> dict[int, set[str]]:
-        """Through the driver (plain columns; ten keys a parcel, every push)."""
-        found: dict[int, set[str]] = defaultdict(set)
-        ids = sorted(set(shipment_ids))
-        if self._pg:
-            rows = self._core.exec_driver_sql(_KEYS_PG, (ids,)) if ids else ()
-            for sid, key in rows:
-                found[sid].add(key)
+    def stored_keys(self, pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which of these (parcel id, dedup key) pairs are stored: one index lookup each."""
+        wanted = sorted(set(pairs))
+        found: set[tuple[int, str]] = set()
+        if not wanted:
             return found
-        for part in chunks(ids):
-            for sid, key in select_in(self.session, _KEYS, (), part):
-                found[sid].add(key)
+        if self._pg:
+            ids, keys = [sid for sid, _ in wanted], [key for _, key in wanted]
+            found.update(self._core.exec_driver_sql(sql.STORED_KEYS_PG, (ids, keys)))
+            return found
+        for part in chunks(wanted, _PAIRS_CHUNK):
+            text = sql.STORED_KEYS.format(pairs=", ".join(["(?, ?)"] * len(part)))
+            flat = [value for pair in part for value in pair]
+            found.update(self._core.exec_driver_sql(text, tuple(flat)).fetchall())
         return found
+
+    def fingerprints(self, numbers: Iterable[str]) -> dict[str, bytes]:
+        """The stored raw-event fingerprints of these parcels, by tracking number (parcels
+        without any are left out)."""
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return {}
+        if self._pg:
+            return dict(self._core.exec_driver_sql(sql.FINGERPRINTS_PG, (wanted,)).fetchall())
+        found: dict[str, bytes] = {}
+        for part in chunks(wanted):
+            found.update(select_in(self.session, sql.FINGERPRINTS, (), part))
+        return found
+
+    def save_fingerprints(self, blobs: Sequence[tuple[int, bytes]], now: datetime) -> None:
+        rows = [(blob, now, sid) for sid, blob in blobs]
+        bulk_update_rows(self.session, _SHIPMENTS, ("event_fingerprints", "updated_at"), "id", rows)
 
     def add_events(
         self, rows: Sequence[tuple[int, TrackingEvent, int | None]], *, received_at: datetime
@@ -284,29 +260,33 @@ class SqlTrackingRepository:
     def states(self, shipment_ids: Iterable[int]) -> dict[int, ShipmentState]:
         """The cached derived state of parcels (read after ``lock``: see ``apply_updates``)."""
         ids = sorted(set(shipment_ids))
-        if len(ids) >= _ARRAYS_FROM and self._pg:
-            rows = self._core.exec_driver_sql(_STATES_PG, (ids,))  # no type processing:
+        if not ids:
+            return {}
+        if self._pg:
+            rows = self._core.exec_driver_sql(sql.STATES_PG, (ids,))  # no type processing:
             return {row[0]: _state(row, _utc_or_none) for row in rows}  # times made UTC here
         found: dict[int, ShipmentState] = {}
-        for part in chunks(ids):
-            rows = self._core.execute(
-                select(
-                    _SHIPMENTS.c.id, _SHIPMENTS.c.status, _SHIPMENTS.c.node, _SHIPMENTS.c.reason,
-                    _SHIPMENTS.c.last_event_at, _SHIPMENTS.c.first_event_at,
-                    _SHIPMENTS.c.delivered_at, _SHIPMENTS.c.event_count,
-                ).where(_SHIPMENTS.c.id.in_(part))
-            )  # fmt: skip
-            found.update((row[0], _state(row, _same)) for row in rows)
+        for part in chunks(ids):  # SQLite: plain text times, read as ``UTCDateTime`` reads them
+            found.update(
+                (row[0], _state(row, utc_from_sqlite_text))
+                for row in select_in(self.session, sql.STATES, (), part)
+            )
         return found
 
-    def save_states(self, states: Sequence[tuple[int, ShipmentState]], now: datetime) -> None:
+    def save_states(
+        self,
+        states: Sequence[tuple[int, ShipmentState]],
+        now: datetime,
+        fingerprints: Mapping[int, bytes] | None = None,
+    ) -> None:
         # through the driver (bulk.bulk_update_rows): Core's executemany built a dict per
         # row; through the session it took the ORM's bulk-update path
+        blobs = fingerprints or {}
         rows = [
             (
                 st.status._value_, st.node._value_ if st.node else None,
                 st.reason._value_ if st.reason else None, st.first_event_at,
-                st.last_event_at, st.delivered_at, st.event_count, now, sid,
+                st.last_event_at, st.delivered_at, st.event_count, now, blobs.get(sid), sid,
             )
             for sid, st in states
         ]  # fmt: skip
@@ -314,9 +294,13 @@ class SqlTrackingRepository:
             cols: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)]
             for i in (3, 4, 5):
                 cols[i] = [None if v is None else _utc(v) for v in cols[i]]
-            self._core.exec_driver_sql(_SAVE_STATES_PG, (_utc(now), cols[8], *cols[:7]))
+            del cols[7]  # ``now``: one parameter
+            self._core.exec_driver_sql(sql.SAVE_STATES_PG, (_utc(now), cols[-1], *cols[:-1]))
             return
-        bulk_update_rows(self.session, _SHIPMENTS, _STATE_COLUMNS, "id", rows)
+        bulk_update_rows(
+            self.session, _SHIPMENTS, _STATE_COLUMNS, "id", rows,
+            keep_if_null=("event_fingerprints",),
+        )  # fmt: skip
 
     def set_edds(self, edds: Sequence[tuple[int, datetime]], now: datetime) -> None:
         if edds:

@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
+import xxhash
 
 from parceldesk.adapters.tracking.timezones import US_STATES, country_code, zone_for
 from parceldesk.domain.classifier import Classification, classify
@@ -44,6 +45,7 @@ __all__ = [
     "merge_linked",
     "parse_edd",
     "parse_iso",
+    "raw_fingerprint",
     "scan_side",
     "split_location",
     "to_fixed",
@@ -60,6 +62,21 @@ def load_json(body: bytes, what: str) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise PayloadError(f"{what}: body is not valid JSON ({exc})") from exc
+
+
+_digest = xxhash.xxh3_128_digest
+_dumps = orjson.dumps
+
+
+def raw_fingerprint(source: str, raw: dict[str, Any]) -> bytes:
+    """Digest of one raw event exactly as the provider sent it (as JSON re-serialised
+    from what ``load_json`` read: equal input, equal bytes), tagged by source.
+
+    Every field of the event is in it, so an equal fingerprint means the same raw event,
+    hence the same dedup key (``services.event_fingerprints``). XXH3-128, not a
+    cryptographic hash: a third of the cost (0.3 against 1.1 us an event, and a push
+    carries every event of its history); see ADR 0007 for why that is safe here."""
+    return _digest(_dumps((source, raw)))
 
 
 def as_dict(value: object) -> dict[str, Any]:

@@ -3,14 +3,14 @@ is verified and how a body is parsed. The HTTP layer stays provider-agnostic."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from parceldesk.adapters.tracking.aftership import parser as aftership_parser
 from parceldesk.adapters.tracking.aftership import signature as aftership_signature
 from parceldesk.adapters.tracking.seventeen_track import parser as seventeen_parser
 from parceldesk.adapters.tracking.seventeen_track import signature as seventeen_signature
-from parceldesk.services.tracking_records import TrackingUpdate
+from parceldesk.services.tracking_records import StagedUpdate, TrackingUpdate
 
 __all__ = ["WEBHOOK_SOURCES", "WebhookSource", "parse_ndjson_line"]
 
@@ -21,6 +21,9 @@ class WebhookSource:
     signature_header: str
     verify: Callable[[bytes, str | None, str], bool]
     parse: Callable[[bytes], list[TrackingUpdate]]
+    #: ``parse`` leaving events unbuilt until their stored fingerprints are known (bulk
+    #: files: ``bulk_ingest.ingest_message_lines``)
+    stage: Callable[[bytes], Sequence[StagedUpdate]]
 
 
 def _aftership(body: bytes) -> list[TrackingUpdate]:
@@ -29,10 +32,14 @@ def _aftership(body: bytes) -> list[TrackingUpdate]:
 
 WEBHOOK_SOURCES: dict[str, WebhookSource] = {
     "17track": WebhookSource(
-        "17track", "sign", seventeen_signature.verify, seventeen_parser.parse_webhook
+        "17track",
+        "sign",
+        seventeen_signature.verify,
+        seventeen_parser.parse_webhook,
+        seventeen_parser.stage_webhook,
     ),
     "aftership": WebhookSource(
-        "aftership", "aftership-hmac-sha256", aftership_signature.verify, _aftership
+        "aftership", "aftership-hmac-sha256", aftership_signature.verify, _aftership, _aftership
     ),
 }
 

@@ -80,7 +80,7 @@ def demo_cmd(
             ):
                 bulk = ingest_message_lines(
                     pd.uow_factory, ndjson_lines(world.files[name]), source=source,
-                    parse=WEBHOOK_SOURCES[source].parse, clock=clock,
+                    parse=WEBHOOK_SOURCES[source].stage, clock=clock,
                 )  # fmt: skip
                 t = bulk.totals
                 console.print(

@@ -65,7 +65,7 @@ def ingest_cmd(
                 pd.uow_factory, _csv_items(file), clock=pd.clock, on_progress=show
             )
         else:
-            parser = WEBHOOK_SOURCES[source.value].parse
+            parser = WEBHOOK_SOURCES[source.value].stage
             report = ingest_message_lines(
                 pd.uow_factory,
                 ndjson_lines(file),

@@ -26,7 +26,7 @@ reported as ``extra["last_mile_carrier"]`` so ingestion can ask for the number l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -44,6 +44,7 @@ from parceldesk.adapters.tracking.common import (
     merge_linked,
     parse_edd,
     parse_iso,
+    raw_fingerprint,
     scan_side,
     split_location,
     to_fixed,
@@ -54,7 +55,7 @@ from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 from parceldesk.domain.tracking import TrackingEvent
 from parceldesk.services.tracking_records import LinkedLeg, PayloadError, TrackingUpdate
 
-__all__ = ["SOURCE", "parse_gettrackinfo", "parse_webhook"]
+__all__ = ["SOURCE", "parse_gettrackinfo", "parse_webhook", "stage_webhook"]
 
 SOURCE = "17track"
 _EVENTS = {"TRACKING_UPDATED": False, "TRACKING_STOPPED": True}
@@ -68,6 +69,12 @@ _of_aware_time = TrackingEvent.of_aware_time
 
 def parse_webhook(body: bytes) -> list[TrackingUpdate]:
     """One update per tracking number in a 17TRACK webhook push."""
+    return [staged.build(_NOTHING) for staged in stage_webhook(body)]
+
+
+def stage_webhook(body: bytes) -> list[_Staged]:
+    """``parse_webhook`` with the events not built yet (``StagedUpdate``): every
+    :class:`PayloadError` is raised here."""
     doc = _object(load_json(body, "17track webhook"), "17track webhook: body")
     event = as_text(doc.get("event"))
     if event not in _EVENTS:
@@ -79,8 +86,8 @@ def parse_webhook(body: bytes) -> list[TrackingUpdate]:
     if isinstance(data, list):
         if not data:
             raise PayloadError("17track webhook: data is an empty list")
-        return [_update(d, f"data[{i}]", _EVENTS[event]) for i, d in enumerate(data)]
-    return [_update(data, "data", _EVENTS[event])]
+        return [_staged(d, f"data[{i}]", _EVENTS[event]) for i, d in enumerate(data)]
+    return [_staged(data, "data", _EVENTS[event])]
 
 
 def parse_gettrackinfo(body: bytes) -> list[TrackingUpdate]:
@@ -95,7 +102,9 @@ def parse_gettrackinfo(body: bytes) -> list[TrackingUpdate]:
     accepted = data.get("accepted", [])
     if not isinstance(accepted, list):
         raise PayloadError("17track gettrackinfo: data.accepted must be a list")
-    return [_update(a, f"data.accepted[{i}]", False) for i, a in enumerate(accepted)]
+    return [
+        _staged(a, f"data.accepted[{i}]", False).build(_NOTHING) for i, a in enumerate(accepted)
+    ]
 
 
 def _object(value: object, where: str) -> dict[str, Any]:
@@ -104,11 +113,33 @@ def _object(value: object, where: str) -> dict[str, Any]:
     return value
 
 
-def _update(item: object, where: str, stopped: bool) -> TrackingUpdate:
+_NOTHING: frozenset[bytes] = frozenset()
+
+
+class _Staged:
+    """One number of a push, checked and not built (``tracking_records.StagedUpdate``)."""
+
+    __slots__ = ("_obj", "_stopped", "tracking_number")
+
+    def __init__(self, obj: dict[str, Any], number: str, stopped: bool) -> None:
+        self._obj, self.tracking_number, self._stopped = obj, number, stopped
+
+    def build(self, known: Container[bytes]) -> TrackingUpdate:
+        return _update(self._obj, self.tracking_number, self._stopped, known)
+
+
+def _staged(item: object, where: str, stopped: bool) -> _Staged:
     obj = _object(item, f"17track: {where}")
     number = as_text(obj.get("number"))
     if not number:
         raise PayloadError(f"17track: {where}.number is missing")
+    return _Staged(obj, number, stopped)
+
+
+def _update(
+    obj: dict[str, Any], number: str, stopped: bool, known: Container[bytes]
+) -> TrackingUpdate:
+    """The update of one number; raw events whose fingerprint is ``known`` are skipped."""
     carrier = as_text(obj.get("carrier"))
     info = as_dict(obj.get("track_info"))
     if not info and ("latest_status" in obj or "tracking" in obj):
@@ -136,16 +167,27 @@ def _update(item: object, where: str, stopped: bool) -> TrackingUpdate:
     events: dict[str, TrackingEvent] = {}
     legs: list[LinkedLeg] = []
     provider_keys: list[str] = []
+    fingerprints: list[bytes] = []
+    skipped = 0
     for provider in as_list(as_dict(info.get("tracking")).get("providers")):
         entry = as_dict(provider)
         key = as_text(as_dict(entry.get("provider")).get("key"))
         if key:
             provider_keys.append(key)
         for raw in as_list(entry.get("events")):
+            if not isinstance(raw, dict):
+                notes.count("skipped_events")
+                continue
+            fingerprint = raw_fingerprint(SOURCE, raw)
+            if fingerprint in known:  # stored already: nothing to build
+                fingerprints.append(fingerprint)
+                skipped += 1
+                continue
             event = _event(raw, origin, dest_cc, notes)
             if event is None:
                 notes.count("skipped_events")
                 continue
+            fingerprints.append(fingerprint)
             events.setdefault(event.dedup_key, event)
 
     misc = as_dict(info.get("misc_info"))
@@ -173,6 +215,8 @@ def _update(item: object, where: str, stopped: bool) -> TrackingUpdate:
         linked=merge_linked(legs, number),
         stopped=stopped,
         extra=notes.extra(),
+        fingerprints=tuple(fingerprints),
+        skipped=skipped,
     )
 
 
