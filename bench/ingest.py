@@ -135,13 +135,15 @@ from parceldesk.adapters.clock import SystemClock
 from parceldesk.adapters.db.engine import make_engine, upgrade_schema
 from parceldesk.adapters.db.unit_of_work import SqlUnitOfWork
 from parceldesk.adapters.tracking import events_csv
-from parceldesk.services.bulk_ingest import ingest_update_stream
+from parceldesk.services.bulk_ingest import ingest_update_stream, keep_file
 path, url = Path(sys.argv[1]), sys.argv[2]
 engine = make_engine(url); upgrade_schema(engine)
 def items():
     for item in events_csv.iter_updates(path):
         yield (item.row, str(item)) if isinstance(item, events_csv.RowProblem) else item
-t = time.perf_counter()
+t = time.perf_counter()  # as ``parceldesk ingest``: the file kept, then its rows
+keep_file(lambda: SqlUnitOfWork(engine), source="events_csv", name=path.name,
+          parts=events_csv.file_parts(path), clock=SystemClock())
 report = ingest_update_stream(lambda: SqlUnitOfWork(engine), items(), clock=SystemClock())
 elapsed = time.perf_counter() - t
 print(json.dumps({"events": report.totals.events_new, "rejected": report.rejected, "seconds": elapsed,

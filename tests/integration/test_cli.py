@@ -99,3 +99,38 @@ def test_demo_mode_is_sqlite_only_and_real_secrets_have_no_default() -> None:
     assert demo.aftership_secret is not None
     with pytest.raises(ValueError, match="demo mode runs on SQLite only"):
         Settings(database_url="postgresql://x@y/z", demo_mode=True)
+
+
+def test_ingest_events_csv_keeps_the_file_and_reports_bad_rows(tmp_path: Path, db_url: str) -> None:
+    from sqlalchemy import select
+
+    from parceldesk.adapters.db import tables as t
+    from parceldesk.adapters.db.engine import make_engine
+
+    (tmp_path / "scans.csv").write_bytes(
+        "tracking_number,carrier,event_time,location,description,status,code\r\n"
+        "YT2530821234567890,yunexpress,2026-11-01T10:00:00+08:00,Shenzhen,已揽收,,\r\n"
+        "YT2530821234567890,yunexpress,2026-11-02 10:00,Shenzhen,Departed,,\r\n"
+        'YT2530821234567890,yunexpress,2026-11-03T10:00:00+08:00,"Hong Kong, HK",航班已起飞,,\r\n'
+        "YT2530821234567890,yunexpress,not a time,Shenzhen,?,,\r\n".encode()
+    )
+    assert run("init", db=db_url, cwd=tmp_path).returncode == 0
+    first = run("ingest", "scans.csv", "--source", "events-csv", db=db_url, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "events new 2" in first.stdout and "rejected 2" in first.stdout
+    assert "scans.csv:3: column 'event_time'" in first.stderr  # no offset: refused
+    assert "scans.csv:5: column 'event_time'" in first.stderr
+    assert "file kept as 1 raw payload part(s), 1 new" in " ".join(first.stdout.split())
+    again = run("ingest", "scans.csv", "--source", "events-csv", db=db_url, cwd=tmp_path)
+    assert "events new 0, duplicate 2" in again.stdout
+    assert "1 raw payload part(s), 0 new" in " ".join(again.stdout.split())
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        kept = conn.execute(
+            select(t.InboundPayload.body, t.InboundPayload.headers).where(
+                t.InboundPayload.source == "events_csv"
+            )
+        ).all()
+    engine.dispose()
+    assert [body for body, _ in kept] == [(tmp_path / "scans.csv").read_bytes()]
+    assert json.loads(kept[0].headers) == {"file": "scans.csv", "part": 1, "offset": 0}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +15,7 @@ from parceldesk.adapters.clock import FixedClock
 from parceldesk.adapters.db import tables as t
 from parceldesk.adapters.db.engine import make_engine
 from parceldesk.adapters.db.unit_of_work import SqlUnitOfWork
+from parceldesk.adapters.tracking.webhooks import WEBHOOK_SOURCES
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 from parceldesk.domain.tracking import TrackingEvent, derive_state
 from parceldesk.services.bulk_ingest import ingest_update_stream
@@ -290,3 +292,50 @@ def test_a_big_batch_of_later_events_advances_cached_states(
             expected.event_count, expected.first_event_at, expected.last_event_at,
         )
     }  # fmt: skip
+
+
+def _edd_revise(event_id: str, ts: int | None, edd: str) -> bytes:
+    doc: dict[str, object] = {
+        "event": "edd_revise", "event_id": event_id,
+        "msg": {"tracking_number": "9400100000000000000026", "slug": "usps",
+                "destination_country_iso3": "USA", "destination_state": "CA",
+                "aftership_estimated_delivery_date": edd, "checkpoints": []},
+    }  # fmt: skip
+    if ts is not None:
+        doc["ts"] = ts
+    return json.dumps(doc).encode()
+
+
+def _stored_edd(engine: Engine) -> tuple[datetime | None, datetime | None]:
+    with engine.connect() as conn:
+        edd, as_of = conn.execute(
+            select(t.Shipment.carrier_edd, t.Shipment.carrier_edd_as_of)
+        ).one()
+    return edd, as_of
+
+
+def test_an_older_estimate_delivered_late_does_not_replace_a_newer_one(
+    engine: Engine, uow_factory, clock
+) -> None:
+    """AfterShip dates each message (``ts``); the estimate stated last wins, whatever the
+    order of delivery. Undated estimates only replace undated ones."""
+    parse = WEBHOOK_SOURCES["aftership"].parse
+
+    def deliver(body: bytes) -> None:
+        ingest_message(
+            uow_factory(), source="aftership", body=body, headers="{}", updates=parse(body),
+            clock=clock, message_id=parse(body)[0].message_id,
+        )  # fmt: skip
+
+    newer, older = 1_785_000_000, 1_784_000_000
+    deliver(_edd_revise("e-2", newer, "2026-08-12"))
+    deliver(_edd_revise("e-1", older, "2026-08-09"))  # arrives second, said first
+    edd, as_of = _stored_edd(engine)
+    assert edd is not None and edd.date() == date(2026, 8, 12)
+    assert as_of == datetime.fromtimestamp(newer, UTC)
+    deliver(_edd_revise("e-0", None, "2026-08-01"))  # undated: the dated one stays
+    assert _stored_edd(engine)[0] == edd
+    deliver(_edd_revise("e-3", newer + 60, "2026-08-14"))  # said later: replaces
+    edd, as_of = _stored_edd(engine)
+    assert edd is not None and edd.date() == date(2026, 8, 14)
+    assert as_of == datetime.fromtimestamp(newer + 60, UTC)

@@ -412,3 +412,16 @@ def test_parser_only_raises_payload_error_and_is_deterministic(raw: bytes) -> No
         keys = [e.dedup_key for e in u.events]
         assert len(keys) == len(set(keys))
         assert keys == [e.dedup_key for e in next(x for x in again if x == u).events]
+
+
+def test_estimate_is_dated_by_the_latest_event_17track_had_seen() -> None:
+    """17TRACK dates no message: its ``latest_event`` (else the newest scan) says how
+    recent the estimate is, so an older push delivered late cannot replace it."""
+    u = one(body("17track_updated_cn_us.json"))  # no latest_event: the newest scan
+    assert u.carrier_edd is not None and u.edd_as_of == u.events[-1].occurred_at
+    doc = json.loads(body("17track_updated_cn_us.json"))
+    doc["data"]["track_info"]["latest_event"] = {"time_utc": "2026-08-20T01:02:03Z"}
+    dated = one(json.dumps(doc).encode())
+    assert dated.edd_as_of == datetime(2026, 8, 20, 1, 2, 3, tzinfo=UTC)
+    del doc["data"]["track_info"]["time_metrics"]
+    assert one(json.dumps(doc).encode()).edd_as_of is None  # no estimate, nothing to date

@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from parceldesk.adapters.tracking import events_csv
 from parceldesk.adapters.tracking.events_csv import COLUMNS, RowProblem, iter_updates
 from parceldesk.domain.taxonomy import ExceptionReason as R
 from parceldesk.domain.taxonomy import Node as N
@@ -112,3 +115,16 @@ def test_a_million_rows_well_under_a_minute(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert count == 1_000_000
     assert elapsed < 45, f"1M rows took {elapsed:.1f}s"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400), st.integers(1, 64))
+def test_file_parts_are_the_file_split_at_line_ends(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes, size: int
+) -> None:
+    path = tmp_path_factory.mktemp("parts") / "f.csv"
+    path.write_bytes(content)
+    parts = list(events_csv.file_parts(path, size))
+    assert b"".join(parts) == content
+    assert all(p.endswith(b"\n") for p in parts[:-1]) and all(parts)
+    assert all(len(p) <= size or b"\n" not in p[size:-1] for p in parts)  # no bigger than needed

@@ -9,15 +9,16 @@ re-running the file is harmless (everything is idempotent).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from parceldesk.services.event_fingerprints import known
 from parceldesk.services.ingestion import IngestResult, apply_updates
-from parceldesk.services.ports import Clock, UnitOfWork
+from parceldesk.services.ports import Clock, StoredPayload, UnitOfWork
 from parceldesk.services.tracking_records import PayloadError, StagedUpdate, TrackingUpdate
 
-__all__ = ["BulkReport", "ingest_message_lines", "ingest_update_stream"]
+__all__ = ["BulkReport", "ingest_message_lines", "ingest_update_stream", "keep_file"]
 
 MAX_REASONS = 1000
 _NONE: frozenset[bytes] = frozenset()
@@ -111,7 +112,7 @@ def ingest_update_stream(
     on_progress: Callable[[BulkReport], None] | None = None,
 ) -> BulkReport:
     """Ingest already-parsed updates (events CSV rows); ``(row, reason)`` items are
-    rejected rows. The file itself is the raw payload here (recorded by the caller)."""
+    rejected rows. The file itself is the raw payload here (``keep_file``, by the caller)."""
     report = BulkReport()
     batch: list[tuple[TrackingUpdate, int | None]] = []
 
@@ -136,6 +137,34 @@ def ingest_update_stream(
             flush()
     flush()
     return report
+
+
+def keep_file(
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    source: str,
+    name: str,
+    parts: Iterable[bytes],
+    clock: Clock,
+) -> list[StoredPayload]:
+    """Keep a file of updates (an events CSV) as it was received: raw payloads of
+    ``source``, one per part (``parts`` joined are the file; headers name the file, the
+    part and its byte offset), committed before its rows are ingested. A part stored
+    before (the same file again) is not stored twice."""
+    now = clock.now()
+    stored: list[StoredPayload] = []
+    offset = 0
+    with uow_factory() as uow:
+        for number, part in enumerate(parts, start=1):
+            headers = json.dumps({"file": name, "part": number, "offset": offset})
+            stored.append(
+                uow.payloads.add(
+                    source=source, body=part, headers=headers, received_at=now, message_id=None
+                )
+            )
+            offset += len(part)
+        uow.commit()
+    return stored
 
 
 def _message_id(updates: list[TrackingUpdate]) -> str | None:

@@ -212,9 +212,7 @@ def apply_updates(
     if blobs:  # parcels whose push brought no new event but was not fully known
         uow.tracking.save_fingerprints(sorted(blobs.items()), now)
 
-    # The newest estimate wins; within one batch, the later message.
-    edds = {refs[u.tracking_number].id: u.carrier_edd for u in updates if u.carrier_edd}
-    uow.tracking.set_edds(list(edds.items()), now)
+    uow.tracking.set_edds(_newest_edds(updates, refs), now)
     to_link: dict[tuple[int, int], int | None] = {}  # (first, last) -> payload naming it
     for u, payload_id in pairs:
         ref = refs[u.tracking_number]
@@ -229,6 +227,23 @@ def apply_updates(
             if (own := mine.get(to_link[linked])) is not None:
                 own.links_made += 1
     return result
+
+
+def _newest_edds(
+    updates: Sequence[TrackingUpdate], refs: Mapping[str, ShipmentRef]
+) -> list[tuple[int, datetime, datetime | None]]:
+    """Each parcel's newest estimate in the batch: the latest stated (``edd_as_of``), an
+    undated one only where none is dated, the later message on a tie. The repository
+    then keeps a stored estimate that is newer still, so arrival order does not matter."""
+    best: dict[int, tuple[datetime, datetime | None]] = {}
+    for u in updates:
+        if u.carrier_edd is None:
+            continue
+        sid = refs[u.tracking_number].id
+        held = best.get(sid)
+        if held is None or held[1] is None or (u.edd_as_of is not None and u.edd_as_of >= held[1]):
+            best[sid] = (u.carrier_edd, u.edd_as_of)
+    return [(sid, edd, as_of) for sid, (edd, as_of) in best.items()]
 
 
 def _new_fingerprints(

@@ -257,7 +257,12 @@ class TrackingRepository(Protocol):
         """Cache derived states; ``fingerprints`` (parcel id -> blob) replace stored ones."""
         ...
 
-    def set_edds(self, edds: Sequence[tuple[int, datetime]], now: datetime) -> None: ...
+    def set_edds(
+        self, edds: Sequence[tuple[int, datetime, datetime | None]], now: datetime
+    ) -> None:
+        """(parcel id, estimate, when it was made) -- kept unless the stored one is newer."""
+        ...
+
     def link(self, first_mile_id: int, last_mile_id: int, now: datetime) -> bool: ...
     def link_many(self, pairs: Sequence[tuple[int, int]], now: datetime) -> set[tuple[int, int]]:
         """``link`` for many (first-mile id, last-mile id) pairs: those that were new."""

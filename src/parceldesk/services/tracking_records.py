@@ -42,6 +42,9 @@ class TrackingUpdate:
     carrier: str = ""  # provider's carrier slug or code, as text
     events: tuple[TrackingEvent, ...] = ()
     carrier_edd: datetime | None = None
+    #: when the provider made that estimate (AfterShip ``ts``; 17TRACK: the newest scan
+    #: it had seen): a later message may carry an older estimate
+    edd_as_of: datetime | None = None
     provider_status: Status | None = None
     provider_reason: ExceptionReason | None = None
     linked: tuple[LinkedLeg, ...] = ()
@@ -99,6 +102,7 @@ def events_update(
     _set_slot(update, "carrier", carrier)
     _set_slot(update, "events", events)
     _set_slot(update, "carrier_edd", None)
+    _set_slot(update, "edd_as_of", None)
     _set_slot(update, "provider_status", None)
     _set_slot(update, "provider_reason", None)
     _set_slot(update, "linked", linked)

@@ -138,6 +138,8 @@ class Shipment(Base):
     ship_date: Mapped[date | None] = mapped_column(Date)
     promised_date: Mapped[date | None] = mapped_column(Date)
     carrier_edd: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when the provider made that estimate (an older one arriving later does not win)
+    carrier_edd_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime())
     declared_value: Mapped[Decimal | None] = mapped_column(Amount())
     insured_value: Mapped[Decimal | None] = mapped_column(Amount())
     value_currency: Mapped[str | None] = mapped_column(String(3))

@@ -22,7 +22,7 @@ from parceldesk.adapters.db.bulk import (
 )
 from parceldesk.adapters.db.order_repository import chunks
 from parceldesk.adapters.db.payload_repository import SqlPayloadRepository
-from parceldesk.adapters.db.types import utc_from_sqlite_text
+from parceldesk.adapters.db.types import UTCDateTime, utc_from_sqlite_text
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 from parceldesk.domain.tracking import ShipmentState, TrackingEvent
 from parceldesk.services.ports import ShipmentRef, UnmatchedShipment
@@ -31,9 +31,24 @@ __all__ = ["SqlPayloadRepository", "SqlTrackingRepository"]  # payloads: re-expo
 
 _EVENTS = cast(Table, t.TrackingEvent.__table__)
 _SHIPMENTS = cast(Table, t.Shipment.__table__)
-_SET_EDD = (
+#: an estimate replaces the stored one unless that one is known to be newer
+_SET_DATED_EDD = (
     update(_SHIPMENTS)
-    .where(_SHIPMENTS.c.id == bindparam("pk"))
+    .where(
+        _SHIPMENTS.c.id == bindparam("pk"),
+        _SHIPMENTS.c.carrier_edd_as_of.is_(None)
+        | (_SHIPMENTS.c.carrier_edd_as_of <= bindparam("as_of", type_=UTCDateTime())),
+    )
+    .values(
+        carrier_edd=bindparam("carrier_edd"),
+        carrier_edd_as_of=bindparam("as_of", type_=UTCDateTime()),
+        updated_at=bindparam("updated_at"),
+    )
+)
+#: an undated estimate only replaces an undated one (the last received wins, as before)
+_SET_UNDATED_EDD = (
+    update(_SHIPMENTS)
+    .where(_SHIPMENTS.c.id == bindparam("pk"), _SHIPMENTS.c.carrier_edd_as_of.is_(None))
     .values(carrier_edd=bindparam("carrier_edd"), updated_at=bindparam("updated_at"))
 )
 #: last-mile legs of parcels we know: not "unmatched", their first leg has the order
@@ -302,11 +317,22 @@ class SqlTrackingRepository:
             keep_if_null=("event_fingerprints",),
         )  # fmt: skip
 
-    def set_edds(self, edds: Sequence[tuple[int, datetime]], now: datetime) -> None:
-        if edds:
-            self.session.connection().execute(
-                _SET_EDD, [{"pk": sid, "carrier_edd": edd, "updated_at": now} for sid, edd in edds]
-            )
+    def set_edds(
+        self, edds: Sequence[tuple[int, datetime, datetime | None]], now: datetime
+    ) -> None:
+        dated = [
+            {"pk": sid, "carrier_edd": edd, "as_of": as_of, "updated_at": now}
+            for sid, edd, as_of in edds
+            if as_of is not None
+        ]
+        undated = [
+            {"pk": sid, "carrier_edd": edd, "updated_at": now}
+            for sid, edd, as_of in edds
+            if as_of is None
+        ]
+        for statement, rows in ((_SET_DATED_EDD, dated), (_SET_UNDATED_EDD, undated)):
+            if rows:
+                self._core.execute(statement, rows)
 
     def link(self, first_mile_id: int, last_mile_id: int, now: datetime) -> bool:
         """Point the first-mile leg at its last-mile leg; False if it was linked already."""

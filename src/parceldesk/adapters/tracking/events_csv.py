@@ -69,6 +69,21 @@ def _status(text: str) -> Status | None:
     return found
 
 
+#: parts of a file kept as raw payloads (``file_parts``): bounded memory, any file size
+FILE_PART_BYTES = 16 * 1024 * 1024
+
+
+def file_parts(path: str | Path, size: int = FILE_PART_BYTES) -> Iterator[bytes]:
+    """The file's bytes exactly as received, in parts of about ``size`` bytes, each ending
+    at a line end (the last one where the file ends): joined, they are the file. The
+    ingest keeps them as the raw payload of the file (``bulk_ingest.keep_file``)."""
+    with open(path, "rb") as fh:
+        while part := fh.read(size):
+            if not part.endswith(b"\n"):
+                part += fh.readline()
+            yield part
+
+
 def iter_updates(path: str | Path) -> Iterator[TrackingUpdate | RowProblem]:
     """Stream ``path`` as one :class:`TrackingUpdate` (or :class:`RowProblem`) per row."""
     name = str(path)

@@ -14,7 +14,13 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from parceldesk.adapters.tracking import events_csv
 from parceldesk.adapters.tracking.webhooks import WEBHOOK_SOURCES
 from parceldesk.entrypoints.cli.common import DbOption, JsonOption, app_for, console, err_console
-from parceldesk.services.bulk_ingest import BulkReport, ingest_message_lines, ingest_update_stream
+from parceldesk.services.bulk_ingest import (
+    BulkReport,
+    ingest_message_lines,
+    ingest_update_stream,
+    keep_file,
+)
+from parceldesk.services.ports import StoredPayload
 from parceldesk.services.tracking_records import TrackingUpdate
 
 
@@ -60,7 +66,12 @@ def ingest_cmd(
                 task, description=f"{file.name}: {report.lines} lines, {t.events_new} new events"
             )
 
+        kept: list[StoredPayload] = []
         if source is Source.EVENTS_CSV:
+            kept = keep_file(
+                pd.uow_factory, source="events_csv", name=file.name,
+                parts=events_csv.file_parts(file), clock=pd.clock,
+            )  # fmt: skip
             report = ingest_update_stream(
                 pd.uow_factory, _csv_items(file), clock=pd.clock, on_progress=show
             )
@@ -85,6 +96,13 @@ def ingest_cmd(
         f"{len(t.unmatched_numbers)}; parcels linked {t.links_made}; rejected {report.rejected}",
         highlight=False,
     )
+    if kept:
+        new = sum(1 for p in kept if p.is_new)
+        console.print(
+            f"file kept as {len(kept)} raw payload part(s), {new} new "
+            f"(ids {kept[0].id}..{kept[-1].id})",
+            highlight=False,
+        )
 
 
 def unmatched_cmd(

@@ -30,7 +30,7 @@ Decisions:
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from parceldesk.adapters.tracking.aftership.mapping import lookup
@@ -119,18 +119,30 @@ def parse_webhook(body: bytes) -> TrackingUpdate:
         legs.extend(find_linked(checkpoint.description, number))
 
     event_id = as_text(doc.get("event_id"))
+    edd = _edd(tracking, dest_zone, notes)
     return TrackingUpdate(
         source=SOURCE,
         tracking_number=number,
         carrier=as_text(tracking.get("slug")),
         events=tuple(ordered),
-        carrier_edd=_edd(tracking, dest_zone, notes),
+        carrier_edd=edd,
+        edd_as_of=_stated_at(doc, tracking) if edd is not None else None,
         provider_status=mapped.status if mapped else None,
         provider_reason=mapped.reason if mapped else None,
         linked=merge_linked(legs, number),
         message_id=event_id or None,
         extra=notes.extra(),
     )
+
+
+def _stated_at(doc: dict[str, Any], tracking: dict[str, Any]) -> datetime | None:
+    """When AfterShip said this: the webhook's ``ts`` (epoch seconds), else the tracking's
+    ``updated_at``; ``None`` when neither is readable."""
+    ts = doc.get("ts")
+    if isinstance(ts, int | float) and not isinstance(ts, bool) and 0 < ts < 7_258_118_400:
+        return datetime.fromtimestamp(ts, UTC)
+    updated = parse_iso(tracking.get("updated_at"))
+    return updated.astimezone(UTC) if updated is not None and updated.tzinfo else None
 
 
 def _first_text(obj: dict[str, Any], *keys: str) -> str:

@@ -204,12 +204,14 @@ def _update(
     ordered = _chronological(events.values())
     for event in ordered:
         legs.extend(find_linked(event.description, number))
+    estimate = edd_to or edd_from
     return TrackingUpdate(
         source=SOURCE,
         tracking_number=number,
         carrier=carrier,
         events=tuple(ordered),
-        carrier_edd=edd_to or edd_from,
+        carrier_edd=estimate,
+        edd_as_of=_stated_at(info, ordered) if estimate is not None else None,
         provider_status=mapped.status if mapped else None,
         provider_reason=mapped.reason if mapped else None,
         linked=merge_linked(legs, number),
@@ -218,6 +220,17 @@ def _update(
         fingerprints=tuple(fingerprints),
         skipped=skipped,
     )
+
+
+def _stated_at(info: dict[str, Any], ordered: list[TrackingEvent]) -> datetime | None:
+    """How recent 17TRACK's view was (it dates no message): its ``latest_event``'s time,
+    else the newest event built from this push."""
+    latest = as_dict(info.get("latest_event"))
+    for field in ("time_utc", "time_iso"):
+        moment = parse_iso(latest.get(field))
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(UTC)
+    return ordered[-1].occurred_at.astimezone(UTC) if ordered else None
 
 
 def _chronological(events: Iterable[TrackingEvent]) -> list[TrackingEvent]:
