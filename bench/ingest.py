@@ -139,7 +139,7 @@ from parceldesk.services.bulk_ingest import ingest_update_stream, keep_file
 path, url = Path(sys.argv[1]), sys.argv[2]
 engine = make_engine(url); upgrade_schema(engine)
 def items():
-    for item in events_csv.iter_updates(path):
+    for item in events_csv.iter_runs(path):
         yield (item.row, str(item)) if isinstance(item, events_csv.RowProblem) else item
 t = time.perf_counter()  # as ``parceldesk ingest``: the file kept, then its rows
 keep_file(lambda: SqlUnitOfWork(engine), source="events_csv", name=path.name,

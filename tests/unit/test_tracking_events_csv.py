@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,3 +129,55 @@ def test_file_parts_are_the_file_split_at_line_ends(
     assert b"".join(parts) == content
     assert all(p.endswith(b"\n") for p in parts[:-1]) and all(parts)
     assert all(len(p) <= size or b"\n" not in p[size:-1] for p in parts)  # no bigger than needed
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["YT1", "YT2", "YT3"]),
+            st.sampled_from(["yun", ""]),
+            st.integers(0, 50),
+            st.booleans(),
+        ),
+        max_size=30,
+    ),
+    st.integers(1, 4),
+)
+def test_runs_hold_the_same_events_and_problems_as_rows(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[tuple[str, str, int, bool]],
+    max_run: int,
+) -> None:
+    """``iter_runs`` (what ingestion reads) groups consecutive rows of one parcel and
+    changes nothing else: same events in the same order, same linked legs, same problems."""
+    lines = [HEADER]
+    for number, carrier, hour, good in rows:
+        when = f"2026-08-03T{hour % 24:02d}:{hour:02d}:00+08:00" if good else "yesterday"
+        text = f"Handed over to USPS 9400 1000 0000 0000 0000 {hour:02d}" if hour % 7 == 0 else "x"
+        lines.append(f"{number},{carrier},{when},Shenzhen,{text},,")
+    path = tmp_path_factory.mktemp("runs") / "e.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    original = events_csv.MAX_RUN
+    events_csv.MAX_RUN = max_run
+    try:
+        runs = list(events_csv.iter_runs(path))
+    finally:
+        events_csv.MAX_RUN = original
+    singles = list(iter_updates(path))
+    problems = [p for p in singles if isinstance(p, RowProblem)]
+    assert [p for p in runs if isinstance(p, RowProblem)] == problems
+    one = [u for u in singles if isinstance(u, TrackingUpdate)]
+    grouped = [u for u in runs if isinstance(u, TrackingUpdate)]
+    assert [(u.tracking_number, u.carrier, e) for u in grouped for e in u.events] == [
+        (u.tracking_number, u.carrier, u.events[0]) for u in one
+    ]
+    assert all(1 <= len(u.events) <= max_run for u in grouped)
+    for a, b in itertools.pairwise(grouped):  # a run ends where the parcel changes
+        assert (a.tracking_number, a.carrier) != (b.tracking_number, b.carrier) or (
+            len(a.events) == max_run
+        )
+    for u in grouped:
+        legs = {leg for s in one if (s.tracking_number, s.carrier) == (u.tracking_number, u.carrier)
+                and s.events[0] in u.events for leg in s.linked}  # fmt: skip
+        assert set(u.linked) == legs

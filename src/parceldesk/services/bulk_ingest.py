@@ -111,12 +111,15 @@ def ingest_update_stream(
     batch_size: int = 20_000,
     on_progress: Callable[[BulkReport], None] | None = None,
 ) -> BulkReport:
-    """Ingest already-parsed updates (events CSV rows); ``(row, reason)`` items are
+    """Ingest already-parsed updates (events CSV rows, one or a run of them each: ``lines``
+    counts rows, ``batch_size`` events a transaction); ``(row, reason)`` items are
     rejected rows. The file itself is the raw payload here (``keep_file``, by the caller)."""
     report = BulkReport()
     batch: list[tuple[TrackingUpdate, int | None]] = []
+    events = 0  # in the batch: what ``batch_size`` bounds
 
     def flush() -> None:
+        nonlocal events
         if not batch:
             return
         with uow_factory() as uow:
@@ -124,16 +127,19 @@ def ingest_update_stream(
             uow.commit()
         report.totals.add(result)
         batch.clear()
+        events = 0
         if on_progress is not None:
             on_progress(report)
 
     for item in items:
-        report.lines += 1
         if isinstance(item, tuple):
+            report.lines += 1
             report.reject(*item)
             continue
+        report.lines += len(item.events) or 1
         batch.append((item, None))
-        if len(batch) >= batch_size:
+        events += len(item.events) or 1
+        if events >= batch_size:
             flush()
     flush()
     return report

@@ -1,12 +1,13 @@
-"""The simple events CSV: one scan per row, streamed into one-event updates.
+"""The simple events CSV: one scan per row, streamed into updates.
 
 Columns (header row, any order, case-insensitive; extra columns ignored):
 ``tracking_number, carrier, event_time, location, description, status, code``.
 ``tracking_number`` and ``event_time`` are required, the rest may be empty or absent.
 
-Why one-event updates: the file may hold millions of rows for thousands of parcels in
-any order, so the parser streams and the ingestion service groups (events are
-idempotent by dedup key, so grouping is only an optimisation).
+Why streamed: the file may hold millions of rows for thousands of parcels in any order.
+``iter_updates`` makes one update per row; ``iter_runs`` (what ``parceldesk ingest``
+uses) one per run of consecutive rows of a parcel. Events are idempotent by dedup key,
+so grouping is only an optimisation.
 
 Rules:
 
@@ -33,10 +34,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from parceldesk.adapters.tracking.common import classify_text, find_linked
+from parceldesk.adapters.tracking.common import classify_text, find_linked, merge_linked
 from parceldesk.domain.taxonomy import Status
 from parceldesk.domain.tracking import TrackingEvent
-from parceldesk.services.tracking_records import PayloadError, TrackingUpdate, events_update
+from parceldesk.services.tracking_records import (
+    LinkedLeg,
+    PayloadError,
+    TrackingUpdate,
+    events_update,
+)
 
 __all__ = ["COLUMNS", "SOURCE", "RowProblem", "iter_updates"]
 
@@ -84,8 +90,45 @@ def file_parts(path: str | Path, size: int = FILE_PART_BYTES) -> Iterator[bytes]
             yield part
 
 
+#: events of one parcel a run (``iter_runs``) holds at most
+MAX_RUN = 1000
+#: a valid row: (tracking number, carrier, its event, last-mile numbers its text names)
+_Row = tuple[str, str, TrackingEvent, list[LinkedLeg]]
+
+
 def iter_updates(path: str | Path) -> Iterator[TrackingUpdate | RowProblem]:
     """Stream ``path`` as one :class:`TrackingUpdate` (or :class:`RowProblem`) per row."""
+    for item in _read(path):
+        if isinstance(item, RowProblem):
+            yield item
+        else:
+            number, carrier, event, legs = item
+            yield events_update(SOURCE, number, carrier, (event,), tuple(legs))
+
+
+def iter_runs(path: str | Path) -> Iterator[TrackingUpdate | RowProblem]:
+    """``iter_updates`` with consecutive rows of one parcel (same number and carrier) in
+    one update, up to ``MAX_RUN`` events: files are usually written parcel by parcel, and
+    ingestion pays per update as well as per event. Same events, same row problems."""
+    run: list[TrackingEvent] = []
+    legs: list[LinkedLeg] = []
+    key = ("", "")
+    for item in _read(path):
+        if isinstance(item, RowProblem):
+            yield item
+            continue
+        number, carrier, event, found = item
+        if (number, carrier) != key or len(run) >= MAX_RUN:
+            if run:
+                yield events_update(SOURCE, *key, tuple(run), merge_linked(legs, key[0]))
+            key, run, legs = (number, carrier), [], []
+        run.append(event)
+        legs.extend(found)
+    if run:
+        yield events_update(SOURCE, *key, tuple(run), merge_linked(legs, key[0]))
+
+
+def _read(path: str | Path) -> Iterator[_Row | RowProblem]:
     name = str(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -94,7 +137,7 @@ def iter_updates(path: str | Path) -> Iterator[TrackingUpdate | RowProblem]:
         raise PayloadError(f"{name}: not a readable UTF-8 CSV ({exc})") from exc
 
 
-def _rows(name: str, reader: _Reader) -> Iterator[TrackingUpdate | RowProblem]:
+def _rows(name: str, reader: _Reader) -> Iterator[_Row | RowProblem]:
     header = next(reader, None)
     if header is None:
         raise PayloadError(f"{name}: empty file (expected a header row)")
@@ -154,13 +197,8 @@ def _rows(name: str, reader: _Reader) -> Iterator[TrackingUpdate | RowProblem]:
         code = row[i_code].strip() if i_code >= 0 else ""
         # the time is aware (checked above): the constructor's own checks are skipped
         event = build(moment, description, status, node, reason, location, code, SOURCE)
-        yield events_update(
-            SOURCE,
-            number,
-            row[i_carrier].strip() if i_carrier >= 0 else "",
-            (event,),
-            tuple(find_linked(description, number)) if description else (),
-        )
+        carrier = row[i_carrier].strip() if i_carrier >= 0 else ""
+        yield number, carrier, event, find_linked(description, number) if description else []
 
 
 def _retry_time(text: str) -> datetime | None:

@@ -39,7 +39,7 @@ def ndjson_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 
 def _csv_items(path: Path) -> Iterator[TrackingUpdate | tuple[int, str]]:
-    for item in events_csv.iter_updates(path):
+    for item in events_csv.iter_runs(path):
         if isinstance(item, events_csv.RowProblem):
             yield item.row, str(item)
         else:
