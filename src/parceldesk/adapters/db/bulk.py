@@ -77,14 +77,25 @@ def bulk_insert_rows(
     rows: Sequence[tuple[Any, ...]],
     *,
     skip_duplicates: bool = False,
+    bound: bool = False,
 ) -> None:
     """``bulk_insert`` for rows already laid out as tuples in ``columns`` order.
 
-    Values are converted a column at a time, each distinct object once (``_converted``)."""
+    Values are converted a column at a time, each distinct object once (``_converted``);
+    ``bound`` rows hold the driver's values already (``bind_processors`` made them)."""
     if not rows:
         return
     sql, processors = _prepared(session, table, columns, skip_duplicates)
-    session.connection().exec_driver_sql(sql, _bound(rows, processors))
+    session.connection().exec_driver_sql(sql, rows if bound else _bound(rows, processors))
+
+
+def bind_processors(
+    session: Session, table: Table, columns: tuple[str, ...]
+) -> list[Callable[[Any], Any] | None]:
+    """What ``bulk_insert_rows`` applies to each column, for a caller that converts while
+    it builds its rows (one pass instead of two transpositions) and passes ``bound``."""
+    dialect = session.get_bind().dialect
+    return [_processor(table, c, dialect) for c in columns]
 
 
 def bulk_update_rows(
@@ -174,7 +185,12 @@ def select_in(
 
 
 def copy_rows(
-    session: Session, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+    session: Session,
+    table: Table,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    bound: bool = False,
 ) -> None:
     """PostgreSQL ``COPY ... FROM STDIN`` of ``rows`` (tuples in ``columns`` order) on the
     session's connection, inside its transaction.
@@ -187,7 +203,7 @@ def copy_rows(
     dialect = session.get_bind().dialect
     processors = [_processor(table, c, dialect) for c in columns]
     params: Sequence[tuple[Any, ...]] = rows
-    if any(p is not None for p in processors):
+    if not bound and any(p is not None for p in processors):
         cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for i, process in enumerate(processors):
             if process is not None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from parceldesk.adapters.db import tables as t
 from parceldesk.adapters.db import tracking_sql as sql
 from parceldesk.adapters.db.bulk import (
+    bind_processors,
     bulk_insert,
     bulk_insert_rows,
     bulk_update_rows,
@@ -22,6 +23,7 @@ from parceldesk.adapters.db.bulk import (
 )
 from parceldesk.adapters.db.order_repository import chunks
 from parceldesk.adapters.db.payload_repository import SqlPayloadRepository
+from parceldesk.adapters.db.tracking_links import link, link_many
 from parceldesk.adapters.db.types import UTCDateTime, utc_from_sqlite_text
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 from parceldesk.domain.tracking import ShipmentState, TrackingEvent
@@ -62,24 +64,6 @@ _EVENT_COLUMNS = (
 )  # fmt: skip
 #: batches at least this big go by COPY on PostgreSQL (bulk files, not webhooks)
 _COPY_FROM = 1000
-_BY_PK = _SHIPMENTS.c.id == bindparam("pk")
-_LINK_FIRST = (
-    update(_SHIPMENTS)
-    .where(_BY_PK)
-    .values(
-        linked_leg_id=bindparam("last"), leg_role="first_mile", updated_at=bindparam("updated_at")
-    )
-)
-_LINK_LAST = (
-    update(_SHIPMENTS)
-    .where(_BY_PK)
-    .values(leg_role="last_mile", updated_at=bindparam("updated_at"))
-)
-_INHERIT_ORDER = (
-    update(_SHIPMENTS)
-    .where(_BY_PK, _SHIPMENTS.c.order_id.is_(None))
-    .values(order_id=bindparam("order_id"), store_id=bindparam("store_id"))
-)
 #: PostgreSQL, batches at least this big: one statement over arrays (``unnest``) instead
 #: of an executemany (a round trip per row; 10 s of the 1,000,000-event CSV ingest)
 _ARRAYS_FROM = 50
@@ -104,6 +88,10 @@ def _state(row: Sequence[Any], when: Callable[[Any], datetime | None]) -> Shipme
         when(delivered),
         count,
     )
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _utc(moment: datetime) -> datetime:
@@ -221,7 +209,19 @@ class SqlTrackingRepository:
     ) -> None:
         """Insert rows known to be new (``apply_updates`` checked them under the parcels'
         locks): big batches by ``COPY`` on PostgreSQL; otherwise an executemany that also
-        skips a duplicate, should one slip through."""
+        skips a duplicate, should one slip through. Times are bound while the rows are
+        built (``bulk.bind_processors``); ``COPY`` takes them as they are: every event time
+        is aware (``TrackingEvent``), and an aware time is the same instant in any offset."""
+        copy = len(rows) >= _COPY_FROM and self._pg
+        if copy:
+            at_of: Callable[[datetime], Any] = _as_is
+            received: Any = _utc(received_at)
+        else:
+            occurred_p, received_p = bind_processors(
+                self.session, _EVENTS, ("occurred_at", "received_at")
+            )
+            at_of = occurred_p or _as_is
+            received = received_p(received_at) if received_p else received_at
         minutes: dict[tzinfo, int] = {}  # per fixed offset (not a zone: DST)
         values = []
         for sid, e, payload_id in rows:
@@ -235,15 +235,18 @@ class SqlTrackingRepository:
                     minutes[zone] = offset  # type: ignore[index]
             values.append(
                 (
-                    sid, at, offset, e.location, e.description, e.raw_code, e.status._value_,
-                    e.node._value_ if e.node else None, e.reason._value_ if e.reason else None,
-                    e.source, e.dedup_key, received_at, payload_id,
+                    sid, at_of(at), offset, e.location, e.description, e.raw_code,
+                    e.status._value_, e.node._value_ if e.node else None,
+                    e.reason._value_ if e.reason else None, e.source, e.dedup_key, received,
+                    payload_id,
                 )
             )  # fmt: skip
-        if len(values) >= _COPY_FROM and self.session.get_bind().dialect.name == "postgresql":
-            copy_rows(self.session, _EVENTS, _EVENT_COLUMNS, values)
+        if copy:
+            copy_rows(self.session, _EVENTS, _EVENT_COLUMNS, values, bound=True)
         else:
-            bulk_insert_rows(self.session, _EVENTS, _EVENT_COLUMNS, values, skip_duplicates=True)
+            bulk_insert_rows(
+                self.session, _EVENTS, _EVENT_COLUMNS, values, skip_duplicates=True, bound=True
+            )
 
     def events(self, shipment_ids: Iterable[int]) -> dict[int, list[TrackingEvent]]:
         found: dict[int, list[TrackingEvent]] = defaultdict(list)
@@ -335,65 +338,10 @@ class SqlTrackingRepository:
                 self._core.execute(statement, rows)
 
     def link(self, first_mile_id: int, last_mile_id: int, now: datetime) -> bool:
-        """Point the first-mile leg at its last-mile leg; False if it was linked already."""
-        if first_mile_id == last_mile_id:
-            return False
-        current = self.session.scalar(
-            select(t.Shipment.linked_leg_id).where(t.Shipment.id == first_mile_id)
-        )
-        if current == last_mile_id:
-            return False
-        self.session.execute(
-            update(t.Shipment)
-            .where(t.Shipment.id == first_mile_id)
-            .values(linked_leg_id=last_mile_id, leg_role="first_mile", updated_at=now)
-        )
-        order_id, store_id = self.session.execute(
-            select(t.Shipment.order_id, t.Shipment.store_id).where(t.Shipment.id == first_mile_id)
-        ).one()
-        self.session.execute(
-            update(t.Shipment)
-            .where(t.Shipment.id == last_mile_id)
-            .values(leg_role="last_mile", updated_at=now)
-        )
-        if order_id is not None:  # the last-mile leg is the same parcel of the same order
-            self.session.execute(
-                update(t.Shipment)
-                .where(t.Shipment.id == last_mile_id, t.Shipment.order_id.is_(None))
-                .values(order_id=order_id, store_id=store_id)
-            )
-        return True
+        return link(self.session, first_mile_id, last_mile_id, now)
 
     def link_many(self, pairs: Sequence[tuple[int, int]], now: datetime) -> set[tuple[int, int]]:
-        """``link`` for many (first-mile id, last-mile id) pairs in four statements; the
-        pairs that were not linked already. Pairs that share a parcel are linked one by
-        one, in order, as ``link`` would."""
-        firsts = [f for f, _ in pairs]
-        if len(set(firsts)) < len(firsts) or set(firsts) & {last for _, last in pairs}:
-            return {(first, last) for first, last in pairs if self.link(first, last, now)}
-        conn = self.session.connection()
-        current: dict[int, tuple[int | None, int | None, int | None]] = {}
-        for part in chunks(sorted(set(firsts))):
-            rows = conn.execute(
-                select(
-                    _SHIPMENTS.c.id, _SHIPMENTS.c.linked_leg_id, _SHIPMENTS.c.order_id,
-                    _SHIPMENTS.c.store_id,
-                ).where(_SHIPMENTS.c.id.in_(part))
-            )  # fmt: skip
-            current.update((pk, (linked, order, store)) for pk, linked, order, store in rows)
-        todo = [(f, last) for f, last in pairs if f != last and current[f][0] != last]
-        if not todo:
-            return set()
-        conn.execute(_LINK_FIRST, [{"pk": f, "last": last, "updated_at": now} for f, last in todo])
-        conn.execute(_LINK_LAST, [{"pk": last, "updated_at": now} for _, last in todo])
-        inherit = [
-            {"pk": last, "order_id": current[f][1], "store_id": current[f][2]}
-            for f, last in todo
-            if current[f][1] is not None
-        ]
-        if inherit:  # the last-mile leg is the same parcel of the same order
-            conn.execute(_INHERIT_ORDER, inherit)
-        return set(todo)
+        return link_many(self.session, pairs, now)
 
     def unmatched(self, limit: int) -> list[UnmatchedShipment]:
         rows = self.session.execute(

@@ -1,0 +1,104 @@
+"""Linked legs (first-mile parcel -> its last-mile parcel) for ``tracking_repository``.
+
+A provider that reveals a last-mile number makes that parcel the first leg's
+``linked_leg_id``; the last leg inherits the order (it is the same parcel of the same
+order). Every push repeats the link, so ``link_many`` reads what is linked already and
+writes only what is new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from parceldesk.adapters.db import tables as t
+from parceldesk.adapters.db.order_repository import chunks
+
+__all__ = ["link", "link_many"]
+
+_SHIPMENTS = cast(Table, t.Shipment.__table__)
+_BY_PK = _SHIPMENTS.c.id == bindparam("pk")
+_LINK_FIRST = (
+    update(_SHIPMENTS)
+    .where(_BY_PK)
+    .values(
+        linked_leg_id=bindparam("last"), leg_role="first_mile", updated_at=bindparam("updated_at")
+    )
+)
+_LINK_LAST = (
+    update(_SHIPMENTS)
+    .where(_BY_PK)
+    .values(leg_role="last_mile", updated_at=bindparam("updated_at"))
+)
+_INHERIT_ORDER = (
+    update(_SHIPMENTS)
+    .where(_BY_PK, _SHIPMENTS.c.order_id.is_(None))
+    .values(order_id=bindparam("order_id"), store_id=bindparam("store_id"))
+)
+
+
+def link(session: Session, first_mile_id: int, last_mile_id: int, now: datetime) -> bool:
+    """Point the first-mile leg at its last-mile leg; False if it was linked already."""
+    if first_mile_id == last_mile_id:
+        return False
+    current = session.scalar(select(t.Shipment.linked_leg_id).where(t.Shipment.id == first_mile_id))
+    if current == last_mile_id:
+        return False
+    session.execute(
+        update(t.Shipment)
+        .where(t.Shipment.id == first_mile_id)
+        .values(linked_leg_id=last_mile_id, leg_role="first_mile", updated_at=now)
+    )
+    order_id, store_id = session.execute(
+        select(t.Shipment.order_id, t.Shipment.store_id).where(t.Shipment.id == first_mile_id)
+    ).one()
+    session.execute(
+        update(t.Shipment)
+        .where(t.Shipment.id == last_mile_id)
+        .values(leg_role="last_mile", updated_at=now)
+    )
+    if order_id is not None:  # the last-mile leg is the same parcel of the same order
+        session.execute(
+            update(t.Shipment)
+            .where(t.Shipment.id == last_mile_id, t.Shipment.order_id.is_(None))
+            .values(order_id=order_id, store_id=store_id)
+        )
+    return True
+
+
+def link_many(
+    session: Session, pairs: Sequence[tuple[int, int]], now: datetime
+) -> set[tuple[int, int]]:
+    """``link`` for many (first-mile id, last-mile id) pairs in four statements; the
+    pairs that were not linked already. Pairs that share a parcel are linked one by
+    one, in order, as ``link`` would."""
+    firsts = [f for f, _ in pairs]
+    if len(set(firsts)) < len(firsts) or set(firsts) & {last for _, last in pairs}:
+        return {(first, last) for first, last in pairs if link(session, first, last, now)}
+    conn = session.connection()
+    current: dict[int, tuple[int | None, int | None, int | None]] = {}
+    for part in chunks(sorted(set(firsts))):
+        rows = conn.execute(
+            select(
+                _SHIPMENTS.c.id, _SHIPMENTS.c.linked_leg_id, _SHIPMENTS.c.order_id,
+                _SHIPMENTS.c.store_id,
+            ).where(_SHIPMENTS.c.id.in_(part))
+        )  # fmt: skip
+        current.update((pk, (linked, order, store)) for pk, linked, order, store in rows)
+    todo = [(f, last) for f, last in pairs if f != last and current[f][0] != last]
+    if not todo:
+        return set()
+    conn.execute(_LINK_FIRST, [{"pk": f, "last": last, "updated_at": now} for f, last in todo])
+    conn.execute(_LINK_LAST, [{"pk": last, "updated_at": now} for _, last in todo])
+    inherit = [
+        {"pk": last, "order_id": current[f][1], "store_id": current[f][2]}
+        for f, last in todo
+        if current[f][1] is not None
+    ]
+    if inherit:  # the last-mile leg is the same parcel of the same order
+        conn.execute(_INHERIT_ORDER, inherit)
+    return set(todo)
