@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -214,3 +216,41 @@ def test_out_for_delivery_is_never_delivered(
 )
 def test_out_for_delivery_beats_delivered_wording(prefix: str, suffix: str) -> None:
     assert classify(prefix + "Out for delivery" + suffix).status is Status.OUT_FOR_DELIVERY
+
+
+def _digit_free(pattern: str) -> bool:
+    """No digit in a pattern except inside ``{m,n}`` quantifiers and ``\\uXXXX`` escapes."""
+    source = re.sub(r"\{\d+(?:,\d*)?\}|\\u[0-9a-fA-F]{4}", "", pattern)
+    return not re.search(r"[0-9]|\\d|\\D", source)
+
+
+def test_no_pattern_names_a_digit() -> None:
+    """What lets ``common.classify_text`` share one memo between texts that differ only
+    in their digits (a parcel's own number in every handover text)."""
+    from parceldesk.domain import classifier
+
+    patterns = [r.pattern.pattern for r in RULES]
+    patterns += [
+        classifier._CHINA_PLACE.pattern,
+        classifier._CJK.pattern,
+        classifier._ABROAD_ZH.pattern,
+    ]
+    assert all(_digit_free(p) for p in patterns)
+    assert not _digit_free(r"usps 9400") and _digit_free(r"\bx\b.{0,40}y[\u4e00-\u9fff]")
+
+
+CORPUS_TEXTS = sorted({case[0] for case in CORPUS})
+_with_digits = st.lists(
+    st.sampled_from([*CORPUS_TEXTS, " ", "9400 1000 0000 0000 0000 02", "12", "第3次", "１２"]),
+    min_size=1, max_size=4,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_with_digits, st.sampled_from(["", "Shenzhen 518000", "Los Angeles, CA 90001, US"]))
+def test_digits_never_change_a_classification(text: str, location: str) -> None:
+    zero = str.maketrans("123456789", "000000000")
+    assert classify(text, location) == classify(text.translate(zero), location.translate(zero))
+    from parceldesk.adapters.tracking.common import classify_text
+
+    assert classify_text(text, location) == classify(text, location)
