@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from parceldesk.services.event_fingerprints import known
+from parceldesk.services.event_fingerprints import NONE_KNOWN, known
 from parceldesk.services.ingestion import IngestResult, apply_updates
 from parceldesk.services.ports import Clock, StoredPayload, UnitOfWork
 from parceldesk.services.tracking_records import PayloadError, StagedUpdate, TrackingUpdate
@@ -21,7 +21,6 @@ from parceldesk.services.tracking_records import PayloadError, StagedUpdate, Tra
 __all__ = ["BulkReport", "ingest_message_lines", "ingest_update_stream", "keep_file"]
 
 MAX_REASONS = 1000
-_NONE: frozenset[bytes] = frozenset()
 
 
 @dataclass(slots=True)
@@ -81,7 +80,7 @@ def ingest_message_lines(
             blobs = uow.tracking.fingerprints(s.tracking_number for _, ss in staged for s in ss)
             sets = {number: known(blob) for number, blob in blobs.items()}
             parsed = [
-                (body, [s.build(sets.get(s.tracking_number, _NONE)) for s in ss])
+                (body, [s.build(sets.get(s.tracking_number, NONE_KNOWN)) for s in ss])
                 for body, ss in staged
             ]
             stored = uow.payloads.add_many(

@@ -16,19 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["FINGERPRINT_BYTES", "MAX_KEPT", "known", "merged"]
+__all__ = ["FINGERPRINT_BYTES", "MAX_KEPT", "NONE_KNOWN", "known", "merged"]
 
 #: 128-bit digests: a new event taken for a stored one needs a collision among one
 #: parcel's few dozen fingerprints (about 2**-120)
 FINGERPRINT_BYTES = 16
 MAX_KEPT = 64
-_NONE: frozenset[bytes] = frozenset()
+#: what a parcel without stored fingerprints (or a build that skips nothing) knows
+NONE_KNOWN: frozenset[bytes] = frozenset()
 
 
 def known(blob: bytes | None) -> frozenset[bytes]:
     """The fingerprints in a stored blob (``FINGERPRINT_BYTES`` each, back to back)."""
     if not blob:
-        return _NONE
+        return NONE_KNOWN
     size = FINGERPRINT_BYTES
     return frozenset([blob[i : i + size] for i in range(0, len(blob), size)])
 

@@ -53,6 +53,7 @@ from parceldesk.adapters.tracking.seventeen_track.mapping import lookup
 from parceldesk.adapters.tracking.timezones import zone_for
 from parceldesk.domain.taxonomy import ExceptionReason, Node, Status
 from parceldesk.domain.tracking import TrackingEvent
+from parceldesk.services.event_fingerprints import NONE_KNOWN
 from parceldesk.services.tracking_records import LinkedLeg, PayloadError, TrackingUpdate
 
 __all__ = ["SOURCE", "parse_gettrackinfo", "parse_webhook", "stage_webhook"]
@@ -69,7 +70,7 @@ _of_aware_time = TrackingEvent.of_aware_time
 
 def parse_webhook(body: bytes) -> list[TrackingUpdate]:
     """One update per tracking number in a 17TRACK webhook push."""
-    return [staged.build(_NOTHING) for staged in stage_webhook(body)]
+    return [staged.build(NONE_KNOWN) for staged in stage_webhook(body)]
 
 
 def stage_webhook(body: bytes) -> list[_Staged]:
@@ -103,7 +104,7 @@ def parse_gettrackinfo(body: bytes) -> list[TrackingUpdate]:
     if not isinstance(accepted, list):
         raise PayloadError("17track gettrackinfo: data.accepted must be a list")
     return [
-        _staged(a, f"data.accepted[{i}]", False).build(_NOTHING) for i, a in enumerate(accepted)
+        _staged(a, f"data.accepted[{i}]", False).build(NONE_KNOWN) for i, a in enumerate(accepted)
     ]
 
 
@@ -111,9 +112,6 @@ def _object(value: object, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PayloadError(f"{where} must be a JSON object, got {type(value).__name__}")
     return value
-
-
-_NOTHING: frozenset[bytes] = frozenset()
 
 
 class _Staged:
