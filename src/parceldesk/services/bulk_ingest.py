@@ -77,7 +77,12 @@ def ingest_message_lines(
                     uow.payloads.add_dead_letter(
                         source=source, body=body, headers="{}", received_at=now, reason=str(exc)
                     )
-            blobs = uow.tracking.fingerprints(s.tracking_number for _, ss in staged for s in ss)
+            blobs = uow.tracking.fingerprints(  # built updates (AfterShip) skip nothing
+                s.tracking_number
+                for _, ss in staged
+                for s in ss
+                if not isinstance(s, TrackingUpdate)
+            )
             sets = {number: known(blob) for number, blob in blobs.items()}
             parsed = [
                 (body, [s.build(sets.get(s.tracking_number, NONE_KNOWN)) for s in ss])

@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import Dialect, Table
 from sqlalchemy.orm import Session
 
-__all__ = ["bulk_insert", "bulk_insert_rows", "bulk_update_rows", "copy_rows", "select_in"]
+__all__ = [
+    "bind_processors",
+    "bulk_insert",
+    "bulk_insert_rows",
+    "bulk_update_rows",
+    "copy_rows",
+    "select_in",
+]
 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _Processors = list[Callable[[Any], Any] | None]
@@ -37,8 +44,7 @@ def _prepared(
         )
         if skip_duplicates:  # SQLite >= 3.24 and PostgreSQL share this syntax
             sql += " ON CONFLICT DO NOTHING"
-        processors: _Processors = [_processor(table, c, dialect) for c in columns]
-        found = _cache[key] = (sql, processors)
+        found = _cache[key] = (sql, bind_processors(session, table, columns))
     return found
 
 
@@ -200,15 +206,7 @@ def copy_rows(
     the transaction (nothing stored), so use it only for rows known to be new."""
     if not rows:
         return
-    dialect = session.get_bind().dialect
-    processors = [_processor(table, c, dialect) for c in columns]
-    params: Sequence[tuple[Any, ...]] = rows
-    if not bound and any(p is not None for p in processors):
-        cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
-        for i, process in enumerate(processors):
-            if process is not None:
-                cols[i] = _converted(cols[i], process)
-        params = list(zip(*cols, strict=True))
+    params = rows if bound else _bound(rows, bind_processors(session, table, columns))
     dbapi = session.connection().connection.dbapi_connection
     assert dbapi is not None
     cursor: Any = dbapi.cursor()  # psycopg's: DBAPI typing knows no ``copy``
