@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from parceldesk.services.bulk_gc import fewer_gc_passes
 from parceldesk.services.event_fingerprints import NONE_KNOWN, known
 from parceldesk.services.ingestion import IngestResult, apply_updates
 from parceldesk.services.ports import Clock, StoredPayload, UnitOfWork
@@ -64,47 +66,57 @@ def ingest_message_lines(
     against the fingerprints of the events their parcels have stored, so a full-history
     push builds only its new events."""
     report = BulkReport()
-    for batch in _batches(lines, batch_size):
-        now = clock.now()
-        staged: list[tuple[bytes, Sequence[StagedUpdate]]] = []
-        with uow_factory() as uow:
-            for line_no, body in batch:
-                report.lines += 1
-                try:
-                    staged.append((body, parse(body)))
-                except PayloadError as exc:
-                    report.reject(line_no, str(exc))
-                    uow.payloads.add_dead_letter(
-                        source=source, body=body, headers="{}", received_at=now, reason=str(exc)
-                    )
-            blobs = uow.tracking.fingerprints(  # built updates (AfterShip) skip nothing
-                s.tracking_number
-                for _, ss in staged
-                for s in ss
-                if not isinstance(s, TrackingUpdate)
-            )
-            sets = {number: known(blob) for number, blob in blobs.items()}
-            parsed = [
-                (body, [s.build(sets.get(s.tracking_number, NONE_KNOWN)) for s in ss])
-                for body, ss in staged
-            ]
-            stored = uow.payloads.add_many(
-                source=source,
-                items=[(body, _message_id(updates)) for body, updates in parsed],
-                received_at=now,
-            )
-            pairs = [
-                (u, st.id) for (_, updates), st in zip(parsed, stored, strict=True) if st.is_new
-                for u in updates
-            ]  # fmt: skip
-            result = apply_updates(uow, pairs, now=now, fingerprints=blobs)
-            result.messages = len(parsed)
-            result.messages_duplicate = sum(1 for st in stored if not st.is_new)
-            uow.commit()
-        report.totals.add(result)
-        if on_progress is not None:
-            on_progress(report)
+    with fewer_gc_passes():  # millions of short-lived objects, freed a batch at a time
+        for batch in _batches(lines, batch_size):
+            with uow_factory() as uow:
+                result = _message_batch(uow, batch, report, source, parse, clock.now())
+                uow.commit()
+            report.totals.add(result)
+            if on_progress is not None:
+                on_progress(report)
     return report
+
+
+def _message_batch(
+    uow: UnitOfWork,
+    batch: list[tuple[int, bytes]],
+    report: BulkReport,
+    source: str,
+    parse: Callable[[bytes], Sequence[StagedUpdate]],
+    now: datetime,
+) -> IngestResult:
+    """One batch of ``ingest_message_lines`` inside its transaction (the caller commits)."""
+    staged: list[tuple[bytes, Sequence[StagedUpdate]]] = []
+    for line_no, body in batch:
+        report.lines += 1
+        try:
+            staged.append((body, parse(body)))
+        except PayloadError as exc:
+            report.reject(line_no, str(exc))
+            uow.payloads.add_dead_letter(
+                source=source, body=body, headers="{}", received_at=now, reason=str(exc)
+            )
+    blobs = uow.tracking.fingerprints(  # built updates (AfterShip) skip nothing
+        s.tracking_number for _, ss in staged for s in ss if not isinstance(s, TrackingUpdate)
+    )
+    sets = {number: known(blob) for number, blob in blobs.items()}
+    parsed = [
+        (body, [s.build(sets.get(s.tracking_number, NONE_KNOWN)) for s in ss])
+        for body, ss in staged
+    ]
+    stored = uow.payloads.add_many(
+        source=source,
+        items=[(body, _message_id(updates)) for body, updates in parsed],
+        received_at=now,
+    )
+    pairs = [
+        (u, st.id) for (_, updates), st in zip(parsed, stored, strict=True) if st.is_new
+        for u in updates
+    ]  # fmt: skip
+    result = apply_updates(uow, pairs, now=now, fingerprints=blobs)
+    result.messages = len(parsed)
+    result.messages_duplicate = sum(1 for st in stored if not st.is_new)
+    return result
 
 
 def ingest_update_stream(
@@ -135,17 +147,18 @@ def ingest_update_stream(
         if on_progress is not None:
             on_progress(report)
 
-    for item in items:
-        if isinstance(item, tuple):
-            report.lines += 1
-            report.reject(*item)
-            continue
-        report.lines += len(item.events) or 1
-        batch.append((item, None))
-        events += len(item.events) or 1
-        if events >= batch_size:
-            flush()
-    flush()
+    with fewer_gc_passes():
+        for item in items:
+            if isinstance(item, tuple):
+                report.lines += 1
+                report.reject(*item)
+                continue
+            report.lines += len(item.events) or 1
+            batch.append((item, None))
+            events += len(item.events) or 1
+            if events >= batch_size:
+                flush()
+        flush()
     return report
 
 

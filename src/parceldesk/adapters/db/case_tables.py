@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -28,17 +27,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parceldesk.adapters.db.tables import Base
+from parceldesk.adapters.db.tables import Base, one_of
 from parceldesk.adapters.db.types import Amount, UTCDateTime
 from parceldesk.domain.cases.case import CaseSource, Priority
 from parceldesk.domain.cases.checklist import ItemStatus, Step
 from parceldesk.domain.cases.states import BuyerState, CaseKind, CaseState
 
 __all__ = ["Case", "CaseChecklistItem", "CaseDeadlineRow", "CaseException", "CaseTimelineEntry"]
-
-
-def _one_of(column: str, values: Any) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")"
 
 
 _OPEN = text("state <> 'closed'")
@@ -50,11 +45,11 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        CheckConstraint(_one_of("kind", CaseKind), name="kind_known"),
-        CheckConstraint(_one_of("state", CaseState), name="state_known"),
-        CheckConstraint(_one_of("buyer_state", BuyerState), name="buyer_state_known"),
-        CheckConstraint(_one_of("priority", Priority), name="priority_known"),
-        CheckConstraint(_one_of("source", CaseSource), name="source_known"),
+        CheckConstraint(one_of("kind", CaseKind), name="kind_known"),
+        CheckConstraint(one_of("state", CaseState), name="state_known"),
+        CheckConstraint(one_of("buyer_state", BuyerState), name="buyer_state_known"),
+        CheckConstraint(one_of("priority", Priority), name="priority_known"),
+        CheckConstraint(one_of("source", CaseSource), name="source_known"),
         CheckConstraint(
             "(state = 'closed' AND closed_at IS NOT NULL)"
             " OR (state <> 'closed' AND closed_at IS NULL)",
@@ -118,8 +113,8 @@ class CaseException(Base):
 class CaseChecklistItem(Base):
     __tablename__ = "case_checklist"
     __table_args__ = (
-        CheckConstraint(_one_of("step", Step), name="step_known"),
-        CheckConstraint(_one_of("status", ItemStatus), name="status_known"),
+        CheckConstraint(one_of("step", Step), name="step_known"),
+        CheckConstraint(one_of("status", ItemStatus), name="status_known"),
     )
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parceldesk.adapters.db.tables import Base
+from parceldesk.adapters.db.tables import Base, one_of
 from parceldesk.adapters.db.types import Amount, UTCDateTime
 from parceldesk.domain.claims import ClaimStatus
 from parceldesk.domain.disputes import DisputeStatus, DisputeType
@@ -25,11 +24,6 @@ from parceldesk.domain.rules import ClaimType
 __all__ = ["CaseClaim", "CaseDispute", "EvidenceItemRow"]
 
 
-def _one_of(column: str, values: Any, nullable: bool = False) -> str:
-    listed = f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")"
-    return f"{column} IS NULL OR {listed}" if nullable else listed
-
-
 def _money(name: str) -> str:
     return f"({name}_amount IS NULL) = ({name}_currency IS NULL)"
 
@@ -37,8 +31,8 @@ def _money(name: str) -> str:
 class EvidenceItemRow(Base):
     __tablename__ = "evidence_items"
     __table_args__ = (
-        CheckConstraint(_one_of("kind", EvidenceKind), name="kind_known"),
-        CheckConstraint(_one_of("subject", PhotoSubject, nullable=True), name="subject_known"),
+        CheckConstraint(one_of("kind", EvidenceKind), name="kind_known"),
+        CheckConstraint(one_of("subject", PhotoSubject, nullable=True), name="subject_known"),
         CheckConstraint("length(sha256) = 64", name="sha256_hex"),
         CheckConstraint("size >= 0", name="size_positive"),
     )
@@ -60,8 +54,8 @@ class EvidenceItemRow(Base):
 class CaseClaim(Base):
     __tablename__ = "claims"
     __table_args__ = (
-        CheckConstraint(_one_of("status", ClaimStatus), name="status_known"),
-        CheckConstraint(_one_of("claim_type", ClaimType), name="claim_type_known"),
+        CheckConstraint(one_of("status", ClaimStatus), name="status_known"),
+        CheckConstraint(one_of("claim_type", ClaimType), name="claim_type_known"),
         CheckConstraint("claimed_amount > 0", name="claimed_positive"),
         CheckConstraint(_money("approved"), name="approved_has_currency"),
         CheckConstraint(_money("paid"), name="paid_has_currency"),
@@ -95,8 +89,8 @@ class CaseDispute(Base):
     __tablename__ = "disputes"
     __table_args__ = (
         UniqueConstraint("platform", "market", "dispute_id"),
-        CheckConstraint(_one_of("status", DisputeStatus), name="status_known"),
-        CheckConstraint(_one_of("dispute_type", DisputeType), name="type_known"),
+        CheckConstraint(one_of("status", DisputeStatus), name="status_known"),
+        CheckConstraint(one_of("dispute_type", DisputeType), name="type_known"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)

@@ -8,8 +8,10 @@ Relationships are ``lazy="raise"`` so that no query is issued behind a repositor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -53,10 +55,20 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+#: a shipment's place in a linked first-mile / last-mile pair
+LEG_ROLES = ("single", "first_mile", "last_mile")
 
-def _in(column: str, values: type[Status] | type[Node] | type[ExceptionReason]) -> str:
-    listed = ", ".join(f"'{v.value}'" for v in values)
-    return f"{column} IS NULL OR {column} IN ({listed})"
+
+def one_of(column: str, values: Iterable[Any], *, nullable: bool = False) -> str:
+    """A CHECK that ``column`` holds one of ``values`` (enum members or strings).
+
+    Written as ``col = 'a' OR col = 'b' ...``, not ``col IN (...)``: SQLite builds an
+    ephemeral index for an IN list every time the statement runs, so three IN checks cost
+    about 19 µs per inserted row against 0.2 µs for the same test as equalities (ADR 0008;
+    migration 0010 rewrites the older IN checks).
+    """
+    tests = " OR ".join(f"{column} = '{getattr(v, 'value', v)}'" for v in values)
+    return f"{column} IS NULL OR {tests}" if nullable else tests
 
 
 class Base(DeclarativeBase):
@@ -118,10 +130,10 @@ class Shipment(Base):
 
     __tablename__ = "shipments"
     __table_args__ = (
-        CheckConstraint(_in("status", Status), name="status_known"),
-        CheckConstraint(_in("node", Node), name="node_known"),
-        CheckConstraint(_in("reason", ExceptionReason), name="reason_known"),
-        CheckConstraint("leg_role IN ('single', 'first_mile', 'last_mile')", name="leg_role"),
+        CheckConstraint(one_of("status", Status, nullable=True), name="status_known"),
+        CheckConstraint(one_of("node", Node, nullable=True), name="node_known"),
+        CheckConstraint(one_of("reason", ExceptionReason, nullable=True), name="reason_known"),
+        CheckConstraint(one_of("leg_role", LEG_ROLES), name="leg_role"),
         Index("ix_shipments_status_last_event", "status", "last_event_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -168,9 +180,9 @@ class TrackingEvent(Base):
     __tablename__ = "tracking_events"
     __table_args__ = (
         UniqueConstraint("shipment_id", "dedup_key"),
-        CheckConstraint(_in("status", Status), name="status_known"),
-        CheckConstraint(_in("node", Node), name="node_known"),
-        CheckConstraint(_in("reason", ExceptionReason), name="reason_known"),
+        CheckConstraint(one_of("status", Status, nullable=True), name="status_known"),
+        CheckConstraint(one_of("node", Node, nullable=True), name="node_known"),
+        CheckConstraint(one_of("reason", ExceptionReason, nullable=True), name="reason_known"),
         Index("ix_tracking_events_shipment_time", "shipment_id", "occurred_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -254,11 +266,9 @@ class ShipmentException(Base):
 
     __tablename__ = "shipment_exceptions"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN (" + ", ".join(f"'{k.value}'" for k in ExceptionKind) + ")", name="kind_known"
-        ),
-        CheckConstraint(_in("reason", ExceptionReason), name="reason_known"),
-        CheckConstraint(_in("node", Node), name="node_known"),
+        CheckConstraint(one_of("kind", ExceptionKind), name="kind_known"),
+        CheckConstraint(one_of("reason", ExceptionReason, nullable=True), name="reason_known"),
+        CheckConstraint(one_of("node", Node, nullable=True), name="node_known"),
         CheckConstraint(
             "(status = 'open' AND closed_at IS NULL)"
             " OR (status = 'closed' AND closed_at IS NOT NULL)",
