@@ -115,7 +115,8 @@ class OrderLine(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    #: no index of its own: ``uq_order_lines_order_id_line_no`` starts with it (migration 0011)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     line_no: Mapped[int] = mapped_column(Integer)
     sku: Mapped[str] = mapped_column(String(120), default="")
     name: Mapped[str] = mapped_column(Text, default="")
