@@ -176,6 +176,48 @@ def test_linked_last_mile_leg(engine: Engine, uow_factory, clock) -> None:
     assert again.links_made == 0
 
 
+def test_a_new_last_mile_leg_joins_the_order_and_a_claimed_one_keeps_its_own(
+    engine: Engine, uow_factory, clock, tmp_path: Path
+) -> None:
+    orders = [
+        row(order_id="A-1", tracking_number="YT2530820000000001"),
+        row(order_id="B-2", tracking_number="9400111899220000000002"),
+    ]
+    assert run_orders(uow_factory, clock, write_csv(tmp_path / "o.csv", orders)).ok
+    pushes = [
+        ("YT2530820000000001", "9400111899220000000099"),  # a number nobody claimed
+        ("YT2530820000000001", "9400111899220000000002"),  # order B's own parcel
+    ]
+    made = [
+        ingest_message(
+            uow_factory(), source="17track", body=f"p{i}".encode(), headers="{}", clock=clock,
+            updates=[TrackingUpdate(source="17track", tracking_number=first, carrier="yunexpress",
+                                    events=EVENTS[:1], linked=(LinkedLeg(last, "usps"),))],
+        ).links_made
+        for i, (first, last) in enumerate(pushes)
+    ]  # fmt: skip
+    assert made == [1, 1]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.Shipment.tracking_number, t.Order.platform_order_id, t.Shipment.leg_role)
+            .outerjoin(t.Order, t.Order.id == t.Shipment.order_id)
+        ).all()  # fmt: skip
+        first = conn.execute(
+            select(t.Shipment.linked_leg_id).where(
+                t.Shipment.tracking_number == "YT2530820000000001"
+            )
+        ).scalar_one()
+        last_id = conn.execute(
+            select(t.Shipment.id).where(t.Shipment.tracking_number == "9400111899220000000002")
+        ).scalar_one()
+    assert set(rows) == {
+        ("YT2530820000000001", "A-1", "first_mile"),
+        ("9400111899220000000099", "A-1", "last_mile"),  # inherited the first leg's order
+        ("9400111899220000000002", "B-2", "last_mile"),  # already an order's: kept it
+    }
+    assert first == last_id  # the later link replaced the earlier one
+
+
 def test_dead_letter_is_kept(engine: Engine, uow_factory, clock) -> None:
     record_dead_letter(
         uow_factory(),

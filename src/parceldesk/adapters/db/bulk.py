@@ -112,16 +112,18 @@ def bulk_update_rows(
     rows: Sequence[tuple[Any, ...]],
     *,
     keep_if_null: tuple[str, ...] = (),
+    only_where: str = "",
 ) -> None:
     """``UPDATE table SET columns... WHERE key = ...`` for ``rows`` (tuples: the values of
     ``columns``, then the key), one executemany through the driver, values converted as
     in ``bulk_insert_rows``. Core's executemany of an UPDATE built a parameter dict per
     row and ran every processor through two wrappers (the webhook's state write).
-    A column of ``keep_if_null`` keeps its stored value where the row's value is NULL."""
+    A column of ``keep_if_null`` keeps its stored value where the row's value is NULL;
+    ``only_where`` (fixed SQL, no parameters) limits the rows changed."""
     if not rows:
         return
     dialect = session.get_bind().dialect
-    cache_key = (dialect.name, f"update {table.name} by {key}", columns, keep_if_null)
+    cache_key = (dialect.name, f"update {table.name} by {key}", columns, (keep_if_null, only_where))
     found = _cache.get(cache_key)
     if found is None:
         mark = _PLACEHOLDER[dialect.paramstyle]
@@ -130,6 +132,8 @@ def bulk_update_rows(
             for c in columns
         )
         sql = f"UPDATE {table.name} SET {sets} WHERE {key} = {mark}"
+        if only_where:
+            sql += f" AND ({only_where})"
         found = _cache[cache_key] = (sql, [_processor(table, c, dialect) for c in (*columns, key)])
     sql, processors = found
     session.connection().exec_driver_sql(sql, _bound(rows, processors))
