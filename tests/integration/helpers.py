@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from sqlalchemy import Engine, func, select
 
 from parceldesk.adapters.clock import FixedClock
 from parceldesk.adapters.db import tables as t
+from parceldesk.adapters.db.engine import alembic_config
 from parceldesk.adapters.importers.formats.base import FormatContext
 from parceldesk.adapters.importers.formats.parceldesk import SHIPMENTS
 from parceldesk.adapters.importers.source import open_export
@@ -56,3 +58,11 @@ def snapshot(engine: Engine) -> list[tuple[Any, ...]]:
         lines = conn.execute(select(t.OrderLine).order_by(t.OrderLine.id)).all()
         ships = conn.execute(select(t.Shipment).order_by(t.Shipment.id)).all()
     return [tuple(r) for r in (*orders, *lines, *ships)]
+
+
+def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or downgrade) ``engine``'s database to ``revision`` in one transaction."""
+    with engine.begin() as connection:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(cfg, revision)

@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic import command
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import CheckConstraint, Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from parceldesk.adapters.db.engine import alembic_config, make_engine
+from parceldesk.adapters.db.engine import make_engine
 from parceldesk.adapters.db.tables import Base, one_of
 from parceldesk.domain.taxonomy import Status
+from tests.integration.helpers import migrate
 
 m0010 = importlib.import_module(
     "parceldesk.adapters.db.migrations.versions.0010_checks_as_equalities"
@@ -83,22 +83,15 @@ def _sqlite_checks(engine: Engine) -> dict[tuple[str, str], str]:
     return found
 
 
-def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    with engine.begin() as connection:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(cfg, revision)
-
-
 def test_sqlite_schema_after_0010_says_what_the_tables_say(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'checks.sqlite'}")
     try:
-        _migrate(engine, "0009")
+        migrate(engine, "0009")
         with engine.begin() as conn:
             _shipment(conn, "YT-KEEP", "in_transit")
         before = _sqlite_checks(engine)
         assert any(" IN (" in body for body in before.values())
-        _migrate(engine, "head")
+        migrate(engine, "head")
         after = _sqlite_checks(engine)
         assert not [key for key, body in after.items() if " IN (" in body]
         declared = {
@@ -110,7 +103,7 @@ def test_sqlite_schema_after_0010_says_what_the_tables_say(tmp_path: Path) -> No
         assert after == declared  # the migration wrote exactly what one_of declares
         with pytest.raises(IntegrityError), engine.begin() as conn:
             _shipment(conn, "YT-BAD", "bogus")
-        _migrate(engine, "0009", down=True)
+        migrate(engine, "0009", down=True)
         assert _sqlite_checks(engine) == before
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"

@@ -11,16 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic import command
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text
 
 from parceldesk.adapters.db import tables as t
-from parceldesk.adapters.db.engine import alembic_config, make_engine
+from parceldesk.adapters.db.engine import make_engine
 from parceldesk.adapters.db.types import decode_body, encode_body
 from parceldesk.adapters.db.unit_of_work import SqlUnitOfWork
 from tests.conftest import pg_database
+from tests.integration.helpers import migrate
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
@@ -93,17 +93,10 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    with engine.begin() as connection:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(cfg, revision)
-
-
 def test_bodies_stored_before_0007_read_back_unchanged(empty_url: str) -> None:
     engine = make_engine(empty_url)
     try:
-        _migrate(engine, "0006")
+        migrate(engine, "0006")
         old = [push_body(12), b"\x01looks like a tag", b"\x00", b""]
         with engine.begin() as conn:
             for i, body in enumerate(old):
@@ -115,11 +108,11 @@ def test_bodies_stored_before_0007_read_back_unchanged(empty_url: str) -> None:
                     {"at": NOW.replace(tzinfo=None) if "sqlite" in empty_url else NOW,
                      "sha": f"{i:064d}", "body": body},
                 )  # fmt: skip
-        _migrate(engine, "head")
+        migrate(engine, "head")
         with engine.connect() as conn:
             got = list(conn.scalars(select(t.InboundPayload.body).order_by(t.InboundPayload.id)))
         assert got == old
-        _migrate(engine, "0006", down=True)
+        migrate(engine, "0006", down=True)
         with engine.connect() as conn:
             raw = [
                 bytes(b)
