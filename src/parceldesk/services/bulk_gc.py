@@ -26,8 +26,8 @@ def fewer_gc_passes(threshold: int = _GC_THRESHOLD) -> Iterator[None]:
     ran so often that it took ~23 % of a 200,000-row import's CPU (measured: 23.5 s
     -> 19.9 s). Nothing is switched off, collections are only rarer; the first import
     to start saves the thresholds and the last to finish restores them. A tracking file
-    is the same case: 200,000 events from an events CSV took 11.7 s with the default
-    thresholds and 10.0 s with these (2026-12-02)."""
+    is the same case: 200,000 events from an events CSV took 11.7 and 10.7 s with the
+    default thresholds, 10.2 and 10.0 s with these (2026-12-02)."""
     global _gc_users, _gc_saved
     with _GC_LOCK:
         if _gc_users == 0:

