@@ -267,13 +267,22 @@ def test_bulk_conversion_equals_converting_every_value(values: list[object]) -> 
 _FIELD_VALUES = st.sampled_from((None, "", "Jane", "US"))
 
 
+_WHEN = st.sampled_from((None, datetime(2026, 10, 1, tzinfo=UTC)))
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(_FIELD_VALUES, _FIELD_VALUES, _FIELD_VALUES), min_size=1, max_size=4))
-def test_texts_of_several_rows_equals_text_per_field(cells: list[tuple[str | None, ...]]) -> None:
+@given(
+    st.lists(st.tuples(_FIELD_VALUES, _FIELD_VALUES, _FIELD_VALUES, _WHEN), min_size=1, max_size=4)
+)
+def test_texts_of_several_rows_equals_text_per_field(cells: list[tuple[object, ...]]) -> None:
     records = [
         LineRecord(row=2 + i, order_id="1", platform="shopify", buyer_name=name,
-                   ship_to_city=city, ship_to_country=country)
-        for i, (name, city, country) in enumerate(cells)
+                   ship_to_city=city, ship_to_country=country, order_date=when)
+        for i, (name, city, country, when) in enumerate(cells)
     ]  # fmt: skip
-    names = ("buyer_name", "ship_to_city", "ship_to_country", "buyer_email")
-    assert texts(records, names) == [text(records, name) for name in names]
+    for names in (
+        ("buyer_name", "ship_to_city", "ship_to_country", "buyer_email"),
+        ("ship_to_city",),
+        ("order_date", "buyer_name"),  # a value that is not text reads as ""
+    ):
+        assert texts(records, names) == [text(records, name) for name in names]

@@ -92,9 +92,13 @@ class OrderBuilder:
         except InvalidValue as exc:
             self.fail(group, head, field_of(exc), str(exc))
             return None
+        last: LineRecord | None = None  # the row whose parcel ``order`` added last
         for rec in group.records:
             self._add_line(order, group, rec)
-            self._add_shipment(order, group, rec)
+            if last is not None and _same_parcel(last, rec):
+                continue  # a multi-item order repeats its parcel: adding it again is a no-op
+            if self._add_shipment(order, group, rec):
+                last = rec
         return None if group.errors else order
 
     def _add_line(self, order: Order, group: Group, rec: LineRecord) -> None:
@@ -118,9 +122,10 @@ class OrderBuilder:
         except InvalidValue as exc:
             self.fail(group, rec, exc.field or "currency", str(exc))
 
-    def _add_shipment(self, order: Order, group: Group, rec: LineRecord) -> None:
+    def _add_shipment(self, order: Order, group: Group, rec: LineRecord) -> bool:
+        """Add the row's parcel; True when it was added (no error, a number given)."""
         if not rec.tracking_number:
-            return
+            return False
         currency = rec.currency or order.currency
         declared, insured = rec.declared_value, rec.insured_value
         try:
@@ -140,7 +145,7 @@ class OrderBuilder:
             )
         except InvalidValue as exc:
             self.fail(group, rec, exc.field or "tracking_number", str(exc), rec.tracking_number)
-            return
+            return False
         owner = self.claimed.get(number)
         if owner is None:
             self.claimed[number] = (order.store, order.order_id, rec.row)
@@ -152,5 +157,25 @@ class OrderBuilder:
                 f"tracking number {number} is already claimed by order {owner[1]} (row {owner[2]})",
                 number,
             )
-            return
+            return False
         order.add_shipment(plan)
+        return True
+
+
+def _same_parcel(a: LineRecord, b: LineRecord) -> bool:
+    """True when row ``b`` would add the very parcel row ``a`` added: the same values,
+    amounts the same objects (equal ``Decimal``s may print differently, and the content
+    hash prints them; the reader hands out one object per cell text)."""
+    return (
+        a.tracking_number == b.tracking_number
+        and a.carrier == b.carrier
+        and a.channel == b.channel
+        and a.service == b.service
+        and a.origin_country == b.origin_country
+        and a.ship_date == b.ship_date
+        and a.promised_date == b.promised_date
+        and a.declared_value is b.declared_value
+        and a.insured_value is b.insured_value
+        and a.currency == b.currency
+        and bool(a.signature_required) == bool(b.signature_required)
+    )
