@@ -9,7 +9,7 @@ Measures, each phase in a fresh subprocess so that peak RSS belongs to that phas
      ``BEGIN IMMEDIATE`` transaction, as the storage's), and the ratio import / raw. ``--raw-fk-off`` also times it the way this bench did before
      2026-12-01: a bare ``sqlite3.connect`` (foreign keys off, default cache).
 
-Usage: python bench/import_orders.py [--rows 200000] [--out bench/out]
+Usage: python bench/import_orders.py [--rows 200000] [--out bench/out] [--repeat N]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import argparse
 import csv
 import json
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -122,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
+    parser.add_argument("--repeat", type=int, default=1, help="rounds (each all three phases)")
     parser.add_argument("--raw-fk-off", action="store_true", help="also time a bare connection")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -130,26 +132,41 @@ def main() -> None:
         make_file(csv_path, args.rows)
     db = args.out / "import-bench.sqlite"
     raw_db = args.out / "raw-bench.sqlite"
-    for p in (db, raw_db):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{p}{suffix}").unlink(missing_ok=True)
-    first = phase(PHASE, str(csv_path), f"sqlite:///{db}")
-    second = phase(PHASE, str(csv_path), f"sqlite:///{db}")
-    raw = phase(RAW, str(csv_path), str(raw_db), "storage")
-    r1, r2, rr = (x["rows"] / x["seconds"] for x in (first, second, raw))
     print(f"file: {csv_path} ({args.rows} rows, {csv_path.stat().st_size / 1e6:.1f} MB)")
-    print(
-        f"first import : {first['seconds']:.2f} s  {r1:,.0f} rows/s  peak RSS {first['peak_rss_mb']:.0f} MB"
-        f"  (orders new {first['new']:.0f})"
-    )
-    print(
-        f"re-import    : {second['seconds']:.2f} s  {r2:,.0f} rows/s  peak RSS {second['peak_rss_mb']:.0f} MB"
-        f"  (unchanged {second['unchanged']:.0f}); speed-up x{r2 / r1:.2f}"
-    )
-    print(
-        f"raw executemany: {raw['seconds']:.2f} s  {rr:,.0f} rows/s  peak RSS {raw['peak_rss_mb']:.0f} MB"
-    )
-    print(f"ratio import/raw: {r1 / rr:.2f}")
+    rounds: list[tuple[float, float, float]] = []
+    for number in range(1, args.repeat + 1):
+        # each round: import, the same file again, the raw limit, back to back, so that
+        # the ratio compares phases run minutes apart at most (this machine drifts)
+        for p in (db, raw_db):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{p}{suffix}").unlink(missing_ok=True)
+        first = phase(PHASE, str(csv_path), f"sqlite:///{db}")
+        second = phase(PHASE, str(csv_path), f"sqlite:///{db}")
+        raw = phase(RAW, str(csv_path), str(raw_db), "storage")
+        r1, r2, rr = (x["rows"] / x["seconds"] for x in (first, second, raw))
+        rounds.append((r1, r2, rr))
+        if args.repeat > 1:
+            print(f"round {number}:")
+        print(
+            f"first import : {first['seconds']:.2f} s  {r1:,.0f} rows/s  peak RSS {first['peak_rss_mb']:.0f} MB"
+            f"  (orders new {first['new']:.0f})"
+        )
+        print(
+            f"re-import    : {second['seconds']:.2f} s  {r2:,.0f} rows/s  peak RSS {second['peak_rss_mb']:.0f} MB"
+            f"  (unchanged {second['unchanged']:.0f}); speed-up x{r2 / r1:.2f}"
+        )
+        print(
+            f"raw executemany: {raw['seconds']:.2f} s  {rr:,.0f} rows/s  peak RSS {raw['peak_rss_mb']:.0f} MB"
+        )
+        print(f"ratio import/raw: {r1 / rr:.2f}")
+    if args.repeat > 1:
+        med = [statistics.median(col) for col in zip(*rounds, strict=True)]
+        print(
+            f"median of {args.repeat} rounds: first import {med[0]:,.0f} rows/s, re-import "
+            f"{med[1]:,.0f} rows/s, raw {med[2]:,.0f} rows/s; per round speed-up "
+            f"{', '.join(f'x{b / a:.2f}' for a, b, _ in rounds)}, ratio "
+            f"{', '.join(f'{a / r:.2f}' for a, _, r in rounds)}"
+        )
     if args.raw_fk_off:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{raw_db}{suffix}").unlink(missing_ok=True)
