@@ -137,6 +137,9 @@ def serve_cmd(
     import uvicorn
 
     from parceldesk.entrypoints.api.app import create_app
+    from parceldesk.entrypoints.process import freeze_startup_heap
 
     with app_for(db) as pd:
-        uvicorn.run(create_app(pd), host=host, port=port, log_level="warning")
+        api = create_app(pd)
+        freeze_startup_heap()  # full collections would traverse it all under load
+        uvicorn.run(api, host=host, port=port, log_level="warning")
