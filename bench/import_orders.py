@@ -1,7 +1,10 @@
 """Benchmark: canonical order import into SQLite (issue: foundation).
 
 Measures, each phase in a fresh subprocess so that peak RSS belongs to that phase:
-  1. first import of an N-row canonical CSV (rows/s, peak RSS)
+  1. first import of an N-row canonical CSV (rows/s, peak RSS), read as ``parceldesk
+     import orders`` reads it: a file this large by a forked reader process
+     (``adapters/importers/group_feed.py``), whose peak RSS is shown too, and the peak
+     of both together as PSS (sampled every 0.1 s: pages they share counted once)
   2. the same file again, nothing changed (rows/s, speed-up)
   3. the storage's own limit: plain sqlite3 executemany of the same rows into the
      same migrated schema, on a connection with the storage's own settings (the engine's
@@ -9,7 +12,7 @@ Measures, each phase in a fresh subprocess so that peak RSS belongs to that phas
      ``BEGIN IMMEDIATE`` transaction, as the storage's), and the ratio import / raw. ``--raw-fk-off`` also times it the way this bench did before
      2026-12-01: a bare ``sqlite3.connect`` (foreign keys off, default cache).
 
-Usage: python bench/import_orders.py [--rows 200000] [--out bench/out] [--repeat N]
+Usage: python bench/import_orders.py [--rows 200000] [--out bench/out] [--repeat N] [--read-here]
 """
 
 from __future__ import annotations
@@ -27,25 +30,46 @@ from pathlib import Path
 from parceldesk.services.import_records import CANONICAL_COLUMNS
 
 PHASE = r"""
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
 from pathlib import Path
 from parceldesk.adapters.clock import SystemClock
 from parceldesk.adapters.db.engine import make_engine, upgrade_schema
 from parceldesk.adapters.db.unit_of_work import SqlUnitOfWork
 from parceldesk.adapters.importers.formats.base import FormatContext
+from parceldesk.adapters.importers.group_feed import feed_for
 from parceldesk.adapters.importers.source import open_export
+from parceldesk.services.import_grouping import local_groups
 from parceldesk.services.importing import import_orders
 path, url = Path(sys.argv[1]), sys.argv[2]
 engine = make_engine(url)
 upgrade_schema(engine)
+peak_pss = [0]
+def sample_pss():  # this process and its reader child together; shared pages split
+    me = os.getpid()
+    while True:
+        total = 0
+        kids = open(f"/proc/{me}/task/{me}/children").read().split()
+        for pid in (me, *kids):
+            try:
+                with open(f"/proc/{pid}/smaps_rollup") as fh:
+                    total += sum(int(l.split()[1]) for l in fh if l.startswith("Pss:"))
+            except OSError:
+                pass
+        peak_pss[0] = max(peak_pss[0], total)
+        time.sleep(0.1)
+threading.Thread(target=sample_pss, daemon=True).start()
 start = time.perf_counter()
 export = open_export(path, ctx=FormatContext(file=path.name))
-report = import_orders(SqlUnitOfWork(engine), export, clock=SystemClock(), file_sha256="bench")
+feed = local_groups if sys.argv[3] == "here" else feed_for(path)  # as the CLI chooses
+report = import_orders(SqlUnitOfWork(engine), export, clock=SystemClock(), file_sha256="bench",
+                      feed=feed)
 elapsed = time.perf_counter() - start
 assert report.committed and report.ok, report.errors[:3]
 print(json.dumps({"rows": report.rows, "seconds": elapsed, "new": report.orders_new,
                   "unchanged": report.orders_unchanged,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "pss_mb": peak_pss[0] / 1024}))
 """
 
 RAW = r"""
@@ -125,6 +149,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--repeat", type=int, default=1, help="rounds (each all three phases)")
     parser.add_argument("--raw-fk-off", action="store_true", help="also time a bare connection")
+    parser.add_argument(
+        "--read-here", action="store_true", help="read in the importing process (no fork)"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     csv_path = args.out / f"orders-{args.rows}.csv"
@@ -140,8 +167,9 @@ def main() -> None:
         for p in (db, raw_db):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{p}{suffix}").unlink(missing_ok=True)
-        first = phase(PHASE, str(csv_path), f"sqlite:///{db}")
-        second = phase(PHASE, str(csv_path), f"sqlite:///{db}")
+        reading = "here" if args.read_here else "auto"
+        first = phase(PHASE, str(csv_path), f"sqlite:///{db}", reading)
+        second = phase(PHASE, str(csv_path), f"sqlite:///{db}", reading)
         raw = phase(RAW, str(csv_path), str(raw_db), "storage")
         r1, r2, rr = (x["rows"] / x["seconds"] for x in (first, second, raw))
         rounds.append((r1, r2, rr))
@@ -149,10 +177,12 @@ def main() -> None:
             print(f"round {number}:")
         print(
             f"first import : {first['seconds']:.2f} s  {r1:,.0f} rows/s  peak RSS {first['peak_rss_mb']:.0f} MB"
+            f" (reader process {first['child_rss_mb']:.0f} MB; both, PSS {first['pss_mb']:.0f} MB)"
             f"  (orders new {first['new']:.0f})"
         )
         print(
             f"re-import    : {second['seconds']:.2f} s  {r2:,.0f} rows/s  peak RSS {second['peak_rss_mb']:.0f} MB"
+            f" (reader process {second['child_rss_mb']:.0f} MB; both, PSS {second['pss_mb']:.0f} MB)"
             f"  (unchanged {second['unchanged']:.0f}); speed-up x{r2 / r1:.2f}"
         )
         print(

@@ -14,8 +14,12 @@ from parceldesk.adapters.db.engine import alembic_config
 from parceldesk.adapters.importers.formats.base import FormatContext
 from parceldesk.adapters.importers.formats.parceldesk import SHIPMENTS
 from parceldesk.adapters.importers.source import open_export
+from parceldesk.services.import_grouping import GroupFeed, local_groups
 from parceldesk.services.importing import ImportOptions, ImportReport, import_orders
 from parceldesk.services.shipment_import import import_shipments
+
+#: the feed ``run_orders`` reads with (``test_import_orders`` runs each test with both)
+FEED: list[GroupFeed] = [local_groups]
 
 
 def run_orders(
@@ -24,7 +28,12 @@ def run_orders(
     store = options.pop("store", None)
     export = open_export(path, format_name=fmt, ctx=FormatContext(file=path.name, store=store))
     return import_orders(
-        uow_factory(), export, clock=clock, file_sha256="x", options=ImportOptions(**options)
+        uow_factory(),
+        export,
+        clock=clock,
+        file_sha256="x",
+        options=ImportOptions(**options),
+        feed=FEED[0],
     )
 
 

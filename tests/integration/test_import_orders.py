@@ -11,8 +11,19 @@ from sqlalchemy import Engine, select
 
 from parceldesk.adapters.clock import FixedClock
 from parceldesk.adapters.db import tables as t
+from parceldesk.adapters.importers.group_feed import forked_groups
+from parceldesk.services.import_grouping import local_groups
 from tests.fixtures.canonical import row, write_csv
+from tests.integration import helpers
 from tests.integration.helpers import counts, run_orders, run_shipments, snapshot
+
+
+@pytest.fixture(autouse=True, params=["read-here", "read-forked"])
+def feed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: rows read in this process, and read by a forked child (as
+    ``parceldesk import orders`` does for a large file)."""
+    chosen = local_groups if request.param == "read-here" else forked_groups
+    monkeypatch.setattr(helpers, "FEED", [chosen])
 
 
 def test_imports_multi_item_multi_parcel_order(

@@ -15,16 +15,19 @@ from typing import Protocol
 
 from parceldesk.domain.errors import InvalidValue
 from parceldesk.domain.orders import Order, normalise_tracking_number
-from parceldesk.services.import_records import LineRecord, RowError
+from parceldesk.services.import_records import LineRecord, OrderSource, RowError
 
 __all__ = [
     "ORDER_TEXT",
     "Digest",
     "Group",
+    "GroupFeed",
     "content_hash",
+    "counted",
     "field_of",
     "first",
     "groups",
+    "local_groups",
     "record_digest",
     "text",
     "texts",
@@ -40,19 +43,46 @@ class Group:
     key: tuple[str, str]
     records: list[LineRecord] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    #: ``record_digest(records, default currency)``, when a feed computed it ahead
+    #: (``digested``); ``None`` then means the rows cannot be hashed without a build
+    digest: Digest | None = None
+    digested: bool = False
 
 
-def groups(
-    items: Iterator[LineRecord | RowError],
-    report: _Counter,
-    on_progress: Callable[[int], None] | None,
+class GroupFeed(Protocol):
+    """Where an import's groups come from, in file order: ``local_groups`` reads and
+    groups in this process; an adapter may do it in another (and fill ``digest``)."""
+
+    def __call__(self, source: OrderSource, default_currency: str | None) -> Iterator[Group]: ...
+
+
+def local_groups(source: OrderSource, default_currency: str | None) -> Iterator[Group]:
+    """The groups of ``source``, read here; no digests ahead (a first import needs none)."""
+    return groups(source.records())
+
+
+def counted(
+    items: Iterator[Group], report: _Counter, on_progress: Callable[[int], None] | None
 ) -> Iterator[Group]:
+    """``items``, counting their rows into ``report`` and reporting every 5,000 or so."""
+    mark = _PROGRESS_EVERY
+    for group in items:
+        report.rows += len(group.records) + len(group.errors)
+        if on_progress is not None and report.rows >= mark:
+            on_progress(report.rows)
+            mark = (report.rows // _PROGRESS_EVERY + 1) * _PROGRESS_EVERY
+        yield group
+    if on_progress is not None:
+        on_progress(report.rows)
+
+
+_PROGRESS_EVERY = 5000
+
+
+def groups(items: Iterator[LineRecord | RowError]) -> Iterator[Group]:
     """Adjacent rows with the same (store, order id) form one group."""
     current: Group | None = None
     for item in items:
-        report.rows += 1
-        if on_progress is not None and report.rows % 5000 == 0:
-            on_progress(report.rows)
         store = (item.store or "") if isinstance(item, LineRecord) else ""
         if current is not None and _same_order(current.key, store, item.order_id):
             if not current.key[0] and store:
@@ -67,8 +97,6 @@ def groups(
             current.records.append(item)
     if current is not None:
         yield current
-    if on_progress is not None:
-        on_progress(report.rows)
 
 
 def _same_order(key: tuple[str, str], store: str, order_id: str) -> bool:

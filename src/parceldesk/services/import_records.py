@@ -150,4 +150,10 @@ class OrderSource(Protocol):
     path: Path
     format_name: str
 
-    def records(self) -> Iterator[LineRecord | RowError]: ...
+    def records(self) -> Iterator[LineRecord | RowError]:
+        """The rows, once; the file is closed when they are exhausted."""
+        ...
+
+    def close(self) -> None:
+        """Release the file early (reading it to the end does too); idempotent."""
+        ...

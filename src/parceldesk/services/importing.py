@@ -30,8 +30,10 @@ from parceldesk.services.import_build import OrderBuilder
 from parceldesk.services.import_grouping import (
     Digest,
     Group,
+    GroupFeed,
     content_hash,
-    groups,
+    counted,
+    local_groups,
     record_digest,
     text,
 )
@@ -93,14 +95,19 @@ def import_orders(
     file_sha256: str,
     options: ImportOptions | None = None,
     on_progress: Callable[[int], None] | None = None,
+    feed: GroupFeed = local_groups,
 ) -> ImportReport:
-    """Import ``source`` in one transaction; see the module docstring for the rules."""
+    """Import ``source`` in one transaction; see the module docstring for the rules.
+
+    ``feed`` turns the source's rows into groups; the composition root may pass one that
+    reads in a second process (``adapters.importers.group_feed``)."""
     options = options or ImportOptions()
     started = clock.now()
     report = ImportReport(file=source.path.name, format=source.format_name, dry_run=options.dry_run)
     run = _ImportRun(uow, clock, options, report, file_name=report.file)
     with fewer_gc_passes(_GC_THRESHOLD), uow:
-        for group in groups(source.records(), report, on_progress):
+        rows = feed(source, options.default_currency)
+        for group in counted(rows, report, on_progress):
             run.add_group(group)
         run.flush()
         writes_valid = report.ok or options.skip_invalid
@@ -178,7 +185,9 @@ class _ImportRun:
         An order that is stored is first hashed from its rows (``record_digest``); if
         that matches the stored hash it is counted unchanged without being built. Its
         tracking numbers are still claimed, so a later order in the file that reuses
-        one is refused as before. New orders are built straight away."""
+        one is refused as before. New orders are built straight away; a digest the feed
+        computed ahead is their content hash (``record_digest`` equals ``content_hash``
+        of the order built from the same rows, a property test checks it)."""
         if not self.batch:
             return
         pending, self.batch = self.batch, []
@@ -191,7 +200,11 @@ class _ImportRun:
         for group, key in pending:
             digest = None
             if not group.errors and (self.store_ids.get(key[0]), key[1]) in stored:
-                digest = record_digest(group.records, self.options.default_currency)
+                digest = (
+                    group.digest
+                    if group.digested
+                    else record_digest(group.records, self.options.default_currency)
+                )
                 if digest is not None and self._unchanged(key, digest, stored):
                     unchanged.append(key)
                     continue
@@ -199,6 +212,8 @@ class _ImportRun:
             if order is None:
                 self._reject(group)
                 continue
+            if digest is None:
+                digest = group.digest
             digest_hash = digest.content_hash if digest is not None else content_hash(order)
             writes.append(
                 OrderWrite(

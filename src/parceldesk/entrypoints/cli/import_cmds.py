@@ -12,6 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from parceldesk.adapters.importers.formats.base import FormatContext
 from parceldesk.adapters.importers.formats.parceldesk import SHIPMENTS
+from parceldesk.adapters.importers.group_feed import feed_for
 from parceldesk.adapters.importers.rejects import write_rejects
 from parceldesk.adapters.importers.source import ExportFile, open_export
 from parceldesk.adapters.importers.template import write_template
@@ -122,6 +123,7 @@ def orders_cmd(
             file_sha256=_sha256(file),
             options=options,
             on_progress=lambda rows: progress.update(task, completed=rows),
+            feed=feed_for(file),
         )
     _finish(report, file, skip_invalid, export)
 

@@ -1,0 +1,239 @@
+"""Read and group an export in a second process while this one builds and writes.
+
+An order import is CPU-bound Python in one process. Reading and typing the cells is
+about a fifth of it, then come grouping, hashing, building and validating orders, and
+the database's own work (ADR 0010). On a machine with two cores the reading can run
+beside the rest:
+
+* a forked child reads the file, groups its rows (``services.import_grouping.groups``)
+  and ships them in batches of plain tuples, pickled, through a pipe;
+* this process rebuilds the ``LineRecord``s and carries on as with ``local_groups``:
+  the groups, their records and errors arrive in file order, the same values.
+
+The child also computes each order's content hash ahead (``record_digest``) while it is
+ahead of this process: that is, while this process found the previous batch ready
+when it asked. When this process had to wait, the child is the slower one and leaves
+the hashing to it. A first import (this process writing every order) gets all its
+hashes from the child; a re-import (this process mostly comparing hashes) shares them.
+
+The child is forked, so it inherits the opened file (its offset: only the child reads
+from here on) and the reader; it touches no database connection and ends with
+``os._exit``. Where ``fork`` is not available the import reads in this process.
+"""
+
+from __future__ import annotations
+
+import mmap
+import multiprocessing
+import pickle
+import struct
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from multiprocessing.connection import Connection
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from parceldesk.services.import_grouping import (
+    Digest,
+    Group,
+    GroupFeed,
+    groups,
+    local_groups,
+    record_digest,
+)
+from parceldesk.services.import_records import LineRecord, OrderSource
+
+__all__ = ["FORK_FROM_BYTES", "feed_for", "forked_groups"]
+
+#: files smaller than this are read in this process: starting the child (~10 ms) and
+#: shipping the rows cost more than they save below ~10,000 rows
+FORK_FROM_BYTES = 2 * 1024 * 1024
+#: groups per pickled batch: small enough for the two processes to hand work back and
+#: forth often, large enough that a batch costs one pipe message among hundreds of rows
+_BATCH = 500
+#: ``LineRecord`` fields in constructor order: a record travels as this tuple
+_FIELDS = tuple(f.name for f in fields(LineRecord))
+_as_tuple = attrgetter(*_FIELDS)
+
+
+def feed_for(path: Path) -> GroupFeed:
+    """The feed an import of ``path`` should use: forked for a large file where ``fork``
+    exists, otherwise read here."""
+    try:
+        large = path.stat().st_size >= FORK_FROM_BYTES
+    except OSError:
+        large = False
+    if large and "fork" in multiprocessing.get_all_start_methods():
+        return forked_groups
+    return local_groups
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """What the child raised, to be raised again here."""
+
+    error: BaseException
+    child_traceback: str
+
+
+def forked_groups(source: OrderSource, default_currency: str | None) -> Iterator[Group]:
+    """``local_groups(source, ...)``, read and grouped in a forked child (a ``GroupFeed``)."""
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    ring = _Ring(_RING_BYTES, ctx.RawValue("q", 0))
+    waits = ctx.RawValue("q", 0)  # times this process asked for a batch not yet there
+    child = ctx.Process(
+        target=_produce,
+        args=(source, default_currency, _Sender(send, ring), waits),
+        name="parceldesk-import-reader",
+        daemon=True,
+    )
+    child.start()
+    send.close()  # the child holds the writing end; EOF here means it is gone
+    try:
+        yield from _receive(receive, ring, waits, child)
+    finally:
+        receive.close()
+        if child.is_alive():  # the import stopped early, or failed: stop reading
+            child.terminate()
+        child.join()
+        ring.close()
+        source.close()  # the child read it to the end and closed its copy; this is ours
+
+
+#: bytes of shared memory between the two: batches the child is ahead by. This process
+#: takes 10 batches at once, then builds and writes them for a while (``batch_size``
+#: orders); a pipe (64 KiB) would stop the child after one batch and make the two
+#: processes take turns instead of working side by side.
+_RING_BYTES = 16 * 1024 * 1024
+
+
+class _Ring:
+    """Pickled batches in a ring of shared memory, mapped before the fork.
+
+    The child writes a batch at the next free offset (wrapping to the start when it does
+    not fit before the end) and sends that offset through the pipe; this process copies
+    the bytes out and then advances ``consumed``. The child waits while a batch would
+    overwrite bytes not consumed yet. Offsets count bytes since the start (they only
+    grow), so "free" is ``size - (end - consumed)``."""
+
+    def __init__(self, size: int, consumed: Any) -> None:
+        self.size = size
+        self.memory = mmap.mmap(-1, size)  # anonymous and shared with a forked child
+        self.consumed = consumed
+        self.written = 0
+
+    def put(self, blob: bytes) -> tuple[int, int, int] | None:
+        """Child: store ``blob``; where it went, or ``None`` if it can never fit."""
+        n = len(blob)
+        if n > self.size:
+            return None
+        at = self.written % self.size
+        start = self.written if at + n <= self.size else self.written + self.size - at
+        end = start + n
+        while end - self.consumed.value > self.size:
+            time.sleep(0.001)  # this process is behind by a whole ring: let it catch up
+        at = start % self.size
+        self.memory[at : at + n] = blob
+        self.written = end
+        return at, n, end
+
+    def take(self, at: int, n: int, end: int) -> bytes:
+        """This process: the bytes of one batch, their room free for the child again."""
+        data = self.memory[at : at + n]
+        self.consumed.value = end
+        return data
+
+    def close(self) -> None:
+        self.memory.close()
+
+
+_WHERE = struct.Struct("<qqq")
+
+
+@dataclass(frozen=True, slots=True)
+class _Sender:
+    """Child: hands a pickled batch over through the ring (``R`` + where) or, if it is
+    larger than the ring, through the pipe itself (``I`` + the bytes); ``E`` ends."""
+
+    pipe: Connection
+    ring: _Ring
+
+    def batch(self, blob: bytes) -> None:
+        where = self.ring.put(blob)
+        if where is None:
+            self.pipe.send_bytes(b"I" + blob)
+        else:
+            self.pipe.send_bytes(b"R" + _WHERE.pack(*where))
+
+    def end(self) -> None:
+        self.pipe.send_bytes(b"E")
+
+    def close(self) -> None:
+        self.pipe.close()
+
+
+def _receive(receive: Connection, ring: _Ring, waits: Any, child: Any) -> Iterator[Group]:
+    while True:
+        if not receive.poll():
+            waits.value += 1
+        try:
+            message = receive.recv_bytes()
+        except EOFError:
+            child.join()
+            raise RuntimeError(
+                f"the import's reader process ended without finishing (exit code {child.exitcode})"
+            ) from None
+        kind, body = message[:1], message[1:]
+        if kind == b"E":
+            return
+        data = ring.take(*_WHERE.unpack(body)) if kind == b"R" else body
+        batch = pickle.loads(data)  # noqa: S301 - our own child's bytes, over our own pipe
+        if isinstance(batch, _Failed):
+            batch.error.add_note(f"raised in the import's reader process:\n{batch.child_traceback}")
+            raise batch.error
+        for key, records, errors, digest in batch:
+            yield Group(
+                key,
+                [LineRecord(*values) for values in records],
+                errors,
+                digest[0] if digest else None,
+                bool(digest),
+            )
+
+
+def _produce(source: OrderSource, default_currency: str | None, send: _Sender, waits: Any) -> None:
+    """The child: read, group, hash while ahead, ship; then the end marker."""
+    batch: list[tuple[Any, ...]] = []
+    try:
+        seen, ahead = waits.value, True
+        for group in groups(source.records()):
+            digest: tuple[Digest | None, ...] = ()
+            if ahead and not group.errors:
+                digest = (record_digest(group.records, default_currency),)
+            batch.append((group.key, [_as_tuple(r) for r in group.records], group.errors, digest))
+            if len(batch) >= _BATCH:
+                send.batch(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
+                batch = []
+                now = waits.value
+                seen, ahead = now, now == seen
+        if batch:
+            send.batch(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
+        send.end()
+    except BaseException as exc:  # every failure must reach the import
+        if batch:  # the groups before it, as ``local_groups`` would have yielded them
+            send.batch(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
+        send.batch(_failure(exc))
+    finally:
+        send.close()
+
+
+def _failure(exc: BaseException) -> bytes:
+    text = "".join(traceback.format_exception(exc))
+    try:
+        return pickle.dumps(_Failed(exc, text), pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an exception that does not pickle
+        return pickle.dumps(_Failed(RuntimeError(f"{type(exc).__name__}: {exc}"), text))

@@ -1,0 +1,144 @@
+"""``forked_groups`` (read and group in a forked child) must give exactly what
+``local_groups`` gives, fail as loudly, and leave no process behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from parceldesk.adapters.importers import group_feed
+from parceldesk.adapters.importers.formats.base import FormatContext
+from parceldesk.adapters.importers.group_feed import feed_for, forked_groups
+from parceldesk.adapters.importers.source import open_export
+from parceldesk.services.import_grouping import Group, local_groups, record_digest
+from parceldesk.services.import_records import LineRecord, RowError
+from tests.fixtures.canonical import row, write_csv
+
+_CELLS = {
+    "order_id": ("1001", "1002", "1003", ""),
+    "store": ("acme-us", "acme-sg", ""),
+    "quantity": ("1", "2", "-1", "", "x"),
+    "unit_price": ("12.50", "12.5", "1.234,50", "", "abc"),
+    "currency": ("USD", "SGD", "", "usd", "XXQ"),
+    "tracking_number": ("YT2530821234567890", "LX123456785CN", "", "#?"),
+    "ship_date": ("2026-11-03", "03/11/2026", "", "someday"),
+    "order_date": ("2026-11-02T10:15:00+08:00", "45962.5", "", "not a date"),
+    "sku": ("MUG", "SPOON", ""),
+}
+
+
+@st.composite
+def _rows(draw: st.DrawFn) -> list[dict[str, str]]:
+    count = draw(st.integers(1, 40))
+    return [
+        row(**{name: draw(st.sampled_from(values)) for name, values in _CELLS.items()})
+        for _ in range(count)
+    ]
+
+
+def _open(path: Path, currency: str | None = None):  # type: ignore[no-untyped-def]
+    return open_export(path, ctx=FormatContext(file=path.name, default_currency=currency))
+
+
+def _shape(group: Group) -> tuple[object, ...]:
+    """Everything a group holds, with amounts as written (``12.5`` is not ``12.50``)."""
+    records = [tuple(repr(getattr(r, f)) for f in r.__slots__) for r in group.records]
+    return group.key, records, group.errors
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_rows(), st.sampled_from((None, "USD")))
+def test_forked_groups_equal_local_groups(
+    tmp_path: Path, rows: list[dict[str, str]], currency: str | None
+) -> None:
+    path = write_csv(tmp_path / "o.csv", rows)
+    here = list(local_groups(_open(path, currency), currency))
+    forked = list(forked_groups(_open(path, currency), currency))
+    assert [_shape(g) for g in forked] == [_shape(g) for g in here]
+    for group in forked:  # a digest computed ahead is the one this process would compute
+        if group.digested:
+            assert not group.errors
+            assert group.digest == record_digest(group.records, currency)
+        else:
+            assert group.digest is None
+    assert not multiprocessing.active_children()
+
+
+def test_batches_larger_than_the_ring_and_wrapping_round_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [row(order_id=f"{n:05d}", tracking_number=f"YT25308212{n:08d}") for n in range(1200)]
+    path = write_csv(tmp_path / "o.csv", rows)
+    here = [_shape(g) for g in local_groups(_open(path), None)]
+    # a batch of 500 groups is ~100 KB: with 150 KB each batch lands at the ring's start
+    # or wraps, and with 4 KB none fits and each goes through the pipe itself
+    for ring in (150_000, 4096):
+        monkeypatch.setattr(group_feed, "_RING_BYTES", ring)
+        assert [_shape(g) for g in forked_groups(_open(path), None)] == here
+
+
+@dataclass
+class _Source:
+    """An ``OrderSource`` that fails after ``good`` rows."""
+
+    good: int
+    error: BaseException
+    path: Path = Path("broken.csv")
+    format_name: str = "parceldesk"
+    closed: list[bool] = field(default_factory=list)
+
+    def records(self) -> Iterator[LineRecord | RowError]:
+        for n in range(self.good):
+            yield LineRecord(row=n + 2, order_id=str(n), platform="shopify", store="acme")
+        raise self.error
+
+    def close(self) -> None:
+        self.closed.append(True)
+
+
+def test_a_failure_in_the_child_is_raised_here_with_its_traceback() -> None:
+    here: list[Group] = []
+    with pytest.raises(ValueError, match="cell 7 is on fire"):
+        here.extend(local_groups(_Source(good=1500, error=ValueError("cell 7 is on fire")), None))
+    source = _Source(good=1500, error=ValueError("cell 7 is on fire"))
+    seen: list[Group] = []
+    with pytest.raises(ValueError, match="cell 7 is on fire") as caught:
+        seen.extend(forked_groups(source, None))
+    # every group finished before the failure arrives first, as it does read here
+    assert [g.key for g in seen] == [g.key for g in here] and len(seen) == 1499
+    assert any("raised in the import's reader process" in note for note in caught.value.__notes__)
+    assert source.closed and not multiprocessing.active_children()
+
+
+def test_an_exception_that_does_not_pickle_still_arrives() -> None:
+    class Unpicklable(Exception):
+        def __reduce__(self) -> str | tuple[object, ...]:
+            raise TypeError("no")
+
+    with pytest.raises(RuntimeError, match="Unpicklable: lost"):
+        list(forked_groups(_Source(good=3, error=Unpicklable("lost")), None))
+
+
+def test_stopping_early_stops_the_child() -> None:
+    rows = forked_groups(_Source(good=200_000, error=ValueError("never reached")), None)
+    assert next(rows).key == ("acme", "0")
+    rows.close()
+    assert not multiprocessing.active_children()
+
+
+def test_feed_for_forks_only_for_large_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_csv(tmp_path / "o.csv", [row()])
+    assert feed_for(path) is local_groups
+    monkeypatch.setattr(group_feed, "FORK_FROM_BYTES", 1)
+    assert feed_for(path) is forked_groups
+    assert feed_for(tmp_path / "missing.csv") is local_groups
