@@ -226,12 +226,16 @@ class _ImportRun:
             built[id(order)] = group
         missing = [w for w in writes if (w.store_id, w.order.order_id) not in asked]
         existing = stored | self.uow.orders.existing(missing) if missing else stored
-        same = [
-            w
-            for w in writes
-            if not w.merge
-            and existing.get((w.store_id, w.order.order_id), ("", ""))[1] == w.content_hash
-        ]
+        same = (
+            [
+                w
+                for w in writes
+                if not w.merge
+                and existing.get((w.store_id, w.order.order_id), ("", ""))[1] == w.content_hash
+            ]
+            if existing
+            else []
+        )
         if len(same) != len(writes):  # only what will be written can conflict
             keep = {id(w) for w in same}
             to_check = [w for w in writes if id(w) not in keep]
@@ -290,6 +294,8 @@ class _ImportRun:
         """Refuse orders whose tracking number the database already gives to another order."""
         numbers = [s.tracking_number for w in writes for s in w.order.shipments]
         owners = self.uow.shipments.owners(numbers) if numbers else {}
+        if not owners:  # no parcel of these is stored yet (every first import): none clash
+            return list(writes)
         kept: list[OrderWrite] = []
         for w in writes:
             group = groups[id(w.order)]

@@ -200,8 +200,8 @@ def _receive(receive: Connection, ring: _Ring, waits: Any, child: Any) -> Iterat
                 key,
                 [LineRecord(*values) for values in records],
                 errors,
-                digest[0] if digest else None,
-                bool(digest),
+                None if digest is None else Digest(*digest) if digest else None,
+                digest is not None,
             )
 
 
@@ -211,9 +211,12 @@ def _produce(source: OrderSource, default_currency: str | None, send: _Sender, w
     try:
         seen, ahead = waits.value, True
         for group in groups(source.records()):
-            digest: tuple[Digest | None, ...] = ()
+            # ``None``: not computed; ``()``: computed, and the rows need a build to hash;
+            # else the ``Digest``'s fields (a tuple: a dataclass unpickles in Python)
+            digest: tuple[object, ...] | None = None
             if ahead and not group.errors:
-                digest = (record_digest(group.records, default_currency),)
+                found = record_digest(group.records, default_currency)
+                digest = () if found is None else (found.content_hash, found.parcels)
             batch.append((group.key, [_as_tuple(r) for r in group.records], group.errors, digest))
             if len(batch) >= _BATCH:
                 send.batch(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
