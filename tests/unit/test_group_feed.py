@@ -142,3 +142,24 @@ def test_feed_for_forks_only_for_large_files(
     monkeypatch.setattr(group_feed, "FORK_FROM_BYTES", 1)
     assert feed_for(path) is forked_groups
     assert feed_for(tmp_path / "missing.csv") is local_groups
+
+
+@pytest.mark.parametrize("layout", ["shopify-csv", "shopee-th-xlsx", "tiktok-bom-tabs"])
+def test_platform_exports_read_forked_as_read_here(tmp_path: Path, layout: str) -> None:
+    """Continuation rows (Shopify), XLSX cells (Shopee) and a BOM with TAB padding
+    (TikTok) come through the child unchanged."""
+    from tests.fixtures import exports as ex
+
+    if layout == "shopify-csv":
+        path = ex.write_csv(tmp_path / "orders_export_1.csv", ex.SHOPIFY_HEADER, ex.shopify_rows())
+    elif layout == "shopee-th-xlsx":
+        path = ex.shopee_xlsx(tmp_path / "Order.all.th.xlsx", "th")
+    else:
+        path = ex.write_csv(
+            tmp_path / "tiktok.csv", ex.TIKTOK_US_HEADER, ex.tiktok_rows(), bom=True
+        )
+    here = [_shape(g) for g in local_groups(_open(path), None)]
+    assert here
+    if layout == "shopify-csv":  # the sample has multi-line orders
+        assert any(len(records) > 1 for _, records, _ in here)
+    assert [_shape(g) for g in forked_groups(_open(path), None)] == here
