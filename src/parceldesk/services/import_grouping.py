@@ -61,6 +61,9 @@ def local_groups(source: OrderSource, default_currency: str | None) -> Iterator[
     return groups(source.records())
 
 
+_PROGRESS_EVERY = 5000
+
+
 def counted(
     items: Iterator[Group], report: _Counter, on_progress: Callable[[int], None] | None
 ) -> Iterator[Group]:
@@ -74,9 +77,6 @@ def counted(
         yield group
     if on_progress is not None:
         on_progress(report.rows)
-
-
-_PROGRESS_EVERY = 5000
 
 
 def groups(items: Iterator[LineRecord | RowError]) -> Iterator[Group]:

@@ -294,7 +294,7 @@ class _ImportRun:
         """Refuse orders whose tracking number the database already gives to another order."""
         numbers = [s.tracking_number for w in writes for s in w.order.shipments]
         owners = self.uow.shipments.owners(numbers) if numbers else {}
-        if not owners:  # no parcel of these is stored yet (every first import): none clash
+        if not owners:  # none of these parcels is stored yet (the usual first import): none clash
             return list(writes)
         kept: list[OrderWrite] = []
         for w in writes:

@@ -6,7 +6,8 @@ the database's own work (ADR 0010). On a machine with two cores the reading can 
 beside the rest:
 
 * a forked child reads the file, groups its rows (``services.import_grouping.groups``)
-  and ships them in batches of plain tuples, pickled, through a pipe;
+  and ships them in batches of plain tuples, pickled, through a ring of shared memory
+  (``_Ring``; a pipe says where each batch lies);
 * this process rebuilds the ``LineRecord``s and carries on as with ``local_groups``:
   the groups, their records and errors arrive in file order, the same values.
 
@@ -200,7 +201,7 @@ def _receive(receive: Connection, ring: _Ring, waits: Any, child: Any) -> Iterat
                 key,
                 [LineRecord(*values) for values in records],
                 errors,
-                None if digest is None else Digest(*digest) if digest else None,
+                Digest(*digest) if digest else None,
                 digest is not None,
             )
 
