@@ -50,6 +50,12 @@ def test_invalid_file_fails_with_one_line_per_error_and_no_traceback(
         in " ".join(result.stderr.split())
     )
     assert "nothing was imported" in result.stderr
+    summary = " ".join(result.stdout.split())
+    assert "bad.csv (parceldesk): 1 rows read; rejected rows 1 — nothing stored" in summary
+    assert "orders new" not in summary  # no counts of orders that were rolled back
+    dry = run("import", "orders", "bad.csv", "--dry-run", db=db_url, cwd=tmp_path)
+    assert dry.returncode == 1 and "orders new" not in dry.stdout
+    assert "nothing stored" in dry.stdout
 
 
 def test_skip_invalid_writes_side_file(tmp_path: Path, db_url: str) -> None:

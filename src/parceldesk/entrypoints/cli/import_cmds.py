@@ -75,11 +75,25 @@ def _finish(
         )
         count = write_rejects(reopened, report.rejected_rows, out)
         err_console.print(f"{count} rejected rows written to {out}")
-    state = (
-        "dry run, nothing stored"
-        if report.dry_run
-        else ("committed" if report.committed else "nothing stored")
-    )
+    if report.ok or skip_invalid:
+        _summary(report)
+    else:
+        # the counts would only cover the orders before the first error (writing stops
+        # there and everything is rolled back): show none rather than a misleading few
+        console.print(
+            f"{report.file} ({report.format}): {report.rows} rows read; rejected rows "
+            f"{len(report.rejected_rows)} — nothing stored",
+            highlight=False,
+        )
+        err_console.print(
+            f"{report.error_count} invalid rows: nothing was imported "
+            "(fix them, or use --skip-invalid)"
+        )
+        raise typer.Exit(1)
+
+
+def _summary(report: ImportReport) -> None:
+    state = "dry run, nothing stored" if report.dry_run else "committed"
     console.print(
         f"{report.file} ({report.format}): {report.rows} rows; orders new {report.orders_new}, "
         f"updated {report.orders_updated}, unchanged {report.orders_unchanged}; "
@@ -87,12 +101,6 @@ def _finish(
         f"rejected rows {len(report.rejected_rows)} — {state}",
         highlight=False,
     )
-    if not report.ok and not skip_invalid:
-        err_console.print(
-            f"{report.error_count} invalid rows: nothing was imported "
-            "(fix them, or use --skip-invalid)"
-        )
-        raise typer.Exit(1)
 
 
 @app.command("orders")
