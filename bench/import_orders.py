@@ -4,7 +4,8 @@ Measures, each phase in a fresh subprocess so that peak RSS belongs to that phas
   1. first import of an N-row canonical CSV (rows/s, peak RSS), read as ``parceldesk
      import orders`` reads it: a file this large by a forked reader process
      (``adapters/importers/group_feed.py``), whose peak RSS is shown too, and the peak
-     of both together as PSS (sampled every 0.1 s: pages they share counted once)
+     of both together as PSS (sampled every ``--pss-every`` s, default 1: pages they share
+     counted once; one sample of both costs ~13 ms of CPU, so 0.1 s took ~13 % of a core)
   2. the same file again, nothing changed (rows/s, speed-up)
   3. the storage's own limit: plain sqlite3 executemany of the same rows into the
      same migrated schema, on a connection with the storage's own settings (the engine's
@@ -13,6 +14,7 @@ Measures, each phase in a fresh subprocess so that peak RSS belongs to that phas
      2026-12-01: a bare ``sqlite3.connect`` (foreign keys off, default cache).
 
 Usage: python bench/import_orders.py [--rows 200000] [--out bench/out] [--repeat N] [--read-here]
+       [--pss-every SECONDS]
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from parceldesk.adapters.importers.group_feed import feed_for
 from parceldesk.adapters.importers.source import open_export
 from parceldesk.services.import_grouping import local_groups
 from parceldesk.services.importing import import_orders
-path, url = Path(sys.argv[1]), sys.argv[2]
+path, url, every = Path(sys.argv[1]), sys.argv[2], float(sys.argv[4])
 engine = make_engine(url)
 upgrade_schema(engine)
 peak_pss = [0]
@@ -56,7 +58,7 @@ def sample_pss():  # this process and its reader child together; shared pages sp
             except OSError:
                 pass
         peak_pss[0] = max(peak_pss[0], total)
-        time.sleep(0.1)
+        time.sleep(every)
 threading.Thread(target=sample_pss, daemon=True).start()
 start = time.perf_counter()
 export = open_export(path, ctx=FormatContext(file=path.name))
@@ -152,6 +154,9 @@ def main() -> None:
     parser.add_argument(
         "--read-here", action="store_true", help="read in the importing process (no fork)"
     )
+    parser.add_argument(
+        "--pss-every", type=float, default=1.0, help="seconds between memory samples"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     csv_path = args.out / f"orders-{args.rows}.csv"
@@ -168,8 +173,8 @@ def main() -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{p}{suffix}").unlink(missing_ok=True)
         reading = "here" if args.read_here else "auto"
-        first = phase(PHASE, str(csv_path), f"sqlite:///{db}", reading)
-        second = phase(PHASE, str(csv_path), f"sqlite:///{db}", reading)
+        first = phase(PHASE, str(csv_path), f"sqlite:///{db}", reading, str(args.pss_every))
+        second = phase(PHASE, str(csv_path), f"sqlite:///{db}", reading, str(args.pss_every))
         raw = phase(RAW, str(csv_path), str(raw_db), "storage")
         r1, r2, rr = (x["rows"] / x["seconds"] for x in (first, second, raw))
         rounds.append((r1, r2, rr))
