@@ -16,8 +16,15 @@ from parceldesk.adapters.importers import group_feed
 from parceldesk.adapters.importers.formats.base import FormatContext
 from parceldesk.adapters.importers.group_feed import feed_for, forked_groups
 from parceldesk.adapters.importers.source import open_export
-from parceldesk.services.import_grouping import Group, local_groups, record_digest
-from parceldesk.services.import_records import LineRecord, RowError
+from parceldesk.services.import_grouping import (
+    Group,
+    GroupFeed,
+    groups,
+    local_groups,
+    read_group,
+    record_digest,
+)
+from parceldesk.services.import_records import LineRecord, RawRun, RowError
 from tests.fixtures.canonical import row, write_csv
 
 _CELLS = {
@@ -29,7 +36,7 @@ _CELLS = {
     "tracking_number": ("YT2530821234567890", "LX123456785CN", "", "#?"),
     "ship_date": ("2026-11-03", "03/11/2026", "", "someday"),
     "order_date": ("2026-11-02T10:15:00+08:00", "45962.5", "", "not a date"),
-    "sku": ("MUG", "SPOON", ""),
+    "sku": ("MUG", "SPOON", "", "MU\x1fG"),  # a separator the packed rows must not split
 }
 
 
@@ -49,20 +56,40 @@ def _open(path: Path, currency: str | None = None):  # type: ignore[no-untyped-d
 def _shape(group: Group) -> tuple[object, ...]:
     """Everything a group holds, with amounts as written (``12.5`` is not ``12.50``)."""
     records = [tuple(repr(getattr(r, f)) for f in r.__slots__) for r in group.records]
-    return group.key, records, group.errors
+    return group.key, records, group.errors, group.source_hash
+
+
+def _read(feed: GroupFeed, path: Path, currency: str | None = None) -> list[Group]:
+    """The feed's groups, each read as the import reads it (the feed may leave runs unread)."""
+    source = _open(path, currency)
+    found = list(feed(source, currency))
+    for group in found:
+        read_group(source, group)
+    return found
 
 
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(_rows(), st.sampled_from((None, "USD")))
+@given(_rows(), st.sampled_from((None, "USD")), st.sampled_from((None, True, False)))
 def test_forked_groups_equal_local_groups(
-    tmp_path: Path, rows: list[dict[str, str]], currency: str | None
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: list[dict[str, str]],
+    currency: str | None,
+    ahead: bool | None,
 ) -> None:
+    """Whether the child reads the runs (ahead) or ships them unread (behind)."""
     path = write_csv(tmp_path / "o.csv", rows)
-    here = list(local_groups(_open(path, currency), currency))
-    forked = list(forked_groups(_open(path, currency), currency))
+    here = _read(local_groups, path, currency)
+    with monkeypatch.context() as m:
+        if ahead is not None:
+            m.setattr(group_feed, "_ahead", lambda seen, now: ahead)
+        forked = _read(forked_groups, path, currency)
     assert [_shape(g) for g in forked] == [_shape(g) for g in here]
+    # runs read one at a time make the groups the rows make read in one go
+    eager = groups(_open(path, currency).records())
+    assert [_shape(g)[:3] for g in here] == [_shape(g)[:3] for g in eager]
     for group in forked:  # a digest computed ahead is the one this process would compute
         if group.digested:
             assert not group.errors
@@ -77,12 +104,12 @@ def test_batches_larger_than_the_ring_and_wrapping_round_it(
 ) -> None:
     rows = [row(order_id=f"{n:05d}", tracking_number=f"YT25308212{n:08d}") for n in range(1200)]
     path = write_csv(tmp_path / "o.csv", rows)
-    here = [_shape(g) for g in local_groups(_open(path), None)]
+    here = [_shape(g) for g in _read(local_groups, path)]
     # a batch of 500 groups is ~100 KB: with 150 KB each batch lands at the ring's start
     # or wraps, and with 4 KB none fits and each goes through the pipe itself
     for ring in (150_000, 4096):
         monkeypatch.setattr(group_feed, "_RING_BYTES", ring)
-        assert [_shape(g) for g in forked_groups(_open(path), None)] == here
+        assert [_shape(g) for g in _read(forked_groups, path)] == here
 
 
 @dataclass
@@ -100,6 +127,15 @@ class _Source:
             yield LineRecord(row=n + 2, order_id=str(n), platform="shopify", store="acme")
         raise self.error
 
+    def runs(self) -> Iterator[RawRun]:
+        for n in range(self.good):
+            yield RawRun(("acme", str(n)), None, [(n + 2, [str(n)])], ())
+        raise self.error
+
+    def parse(self, run: RawRun) -> list[LineRecord | RowError]:
+        row, order_id = run.rows[0][0], run.key[1]
+        return [LineRecord(row=row, order_id=order_id, platform="shopify", store="acme")]
+
     def close(self) -> None:
         self.closed.append(True)
 
@@ -113,7 +149,7 @@ def test_a_failure_in_the_child_is_raised_here_with_its_traceback() -> None:
     with pytest.raises(ValueError, match="cell 7 is on fire") as caught:
         seen.extend(forked_groups(source, None))
     # every group finished before the failure arrives first, as it does read here
-    assert [g.key for g in seen] == [g.key for g in here] and len(seen) == 1499
+    assert [g.key for g in seen] == [g.key for g in here] and len(seen) == 1500
     assert any("raised in the import's reader process" in note for note in caught.value.__notes__)
     assert source.closed and not multiprocessing.active_children()
 
@@ -158,8 +194,11 @@ def test_platform_exports_read_forked_as_read_here(tmp_path: Path, layout: str) 
         path = ex.write_csv(
             tmp_path / "tiktok.csv", ex.TIKTOK_US_HEADER, ex.tiktok_rows(), bom=True
         )
-    here = [_shape(g) for g in local_groups(_open(path), None)]
+    here = [_shape(g) for g in _read(local_groups, path)]
     assert here
     if layout == "shopify-csv":  # the sample has multi-line orders
-        assert any(len(records) > 1 for _, records, _ in here)
-    assert [_shape(g) for g in forked_groups(_open(path), None)] == here
+        assert any(len(records) > 1 for _, records, _, _ in here)
+    assert all(source_hash for *_, source_hash in here)
+    assert [_shape(g) for g in _read(forked_groups, path)] == here
+    eager = groups(_open(path).records())
+    assert [g[:3] for g in here] == [_shape(g)[:3] for g in eager]

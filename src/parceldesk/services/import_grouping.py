@@ -10,12 +10,13 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from operator import attrgetter
 from typing import Protocol
 
 from parceldesk.domain.errors import InvalidValue
 from parceldesk.domain.orders import Order, normalise_tracking_number
-from parceldesk.services.import_records import LineRecord, OrderSource, RowError
+from parceldesk.services.import_records import LineRecord, OrderSource, RawRun, RowError
 
 __all__ = [
     "ORDER_TEXT",
@@ -28,7 +29,9 @@ __all__ = [
     "first",
     "groups",
     "local_groups",
+    "read_group",
     "record_digest",
+    "salted",
     "text",
     "texts",
 ]
@@ -47,6 +50,14 @@ class Group:
     #: (``digested``); ``None`` then means the rows cannot be hashed without a build
     digest: Digest | None = None
     digested: bool = False
+    #: ``RawRun.source_hash`` of the rows, when they form this one group
+    source_hash: str | None = None
+    #: the rows, not read yet: ``records`` and ``errors`` stay empty until ``read_group``
+    run: RawRun | None = None
+
+    @property
+    def row_count(self) -> int:
+        return self.run.row_count if self.run is not None else len(self.records) + len(self.errors)
 
 
 class GroupFeed(Protocol):
@@ -57,8 +68,36 @@ class GroupFeed(Protocol):
 
 
 def local_groups(source: OrderSource, default_currency: str | None) -> Iterator[Group]:
-    """The groups of ``source``, read here; no digests ahead (a first import needs none)."""
-    return groups(source.records())
+    """The groups of ``source``, unread until the import needs them (``read_group``); no
+    digests ahead. A run that names two stores is read now: it may be several orders."""
+    for run in map(salted, source.runs(), repeat(default_currency)):
+        if run.mixed:
+            yield from groups(iter(source.parse(run)))
+        else:
+            yield Group(run.key, source_hash=run.source_hash, run=run)
+
+
+def salted(run: RawRun, default_currency: str | None) -> RawRun:
+    """``run`` with the import's default currency in its source hash: the build falls
+    back to it, so rows stored under another one may not make the same order."""
+    if default_currency and run.source_hash is not None:
+        text = f"{run.source_hash}\x1f{default_currency}".encode()
+        run.source_hash = hashlib.blake2b(text, digest_size=16).hexdigest()
+    return run
+
+
+def read_group(source: OrderSource, group: Group) -> None:
+    """Read a group's rows into its records, errors and key, as ``groups`` makes them
+    (rows of one order id naming at most one store are one group, whatever reading finds;
+    an unreadable row names no store, so the key may lose the one its cells named)."""
+    run = group.run
+    if run is None:
+        return
+    found = list(groups(iter(source.parse(run))))
+    if len(found) != 1:
+        raise RuntimeError(f"the rows of order {run.key[1]!r} are not one order")
+    group.key, group.records, group.errors = found[0].key, found[0].records, found[0].errors
+    group.run = None
 
 
 _PROGRESS_EVERY = 5000
@@ -70,7 +109,7 @@ def counted(
     """``items``, counting their rows into ``report`` and reporting every 5,000 or so."""
     mark = _PROGRESS_EVERY
     for group in items:
-        report.rows += len(group.records) + len(group.errors)
+        report.rows += group.row_count
         if on_progress is not None and report.rows >= mark:
             on_progress(report.rows)
             mark = (report.rows // _PROGRESS_EVERY + 1) * _PROGRESS_EVERY

@@ -21,6 +21,7 @@ __all__ = [
     "SHIPMENT_COLUMNS",
     "LineRecord",
     "OrderSource",
+    "RawRun",
     "RowError",
     "RowFailed",
 ]
@@ -144,6 +145,42 @@ class LineRecord:
         return self.columns.get(canonical_field, canonical_field)
 
 
+@dataclass(slots=True)
+class RawRun:
+    """Adjacent rows of a file that name one order id, not read yet.
+
+    A re-import compares ``source_hash`` with the one stored for ``key`` and skips rows
+    it has already stored unread; only the others are read (``OrderSource.parse``)."""
+
+    #: (store as the rows or ``--store`` give it, or "", order id)
+    key: tuple[str, str]
+    #: the rows' cells with the format, options and reading rules; ``None``: no shortcut
+    source_hash: str | None
+    #: (row number, cells), in file order
+    rows: list[tuple[int, list[object]]]
+    #: normalised tracking number and row, per row that names a parcel first, as
+    #: ``Digest.parcels``; ``None`` when a number does not normalise (read the rows)
+    parcels: tuple[tuple[str, int], ...] | None
+    #: True when the rows give two different stores: they may be several orders
+    mixed: bool = False
+    #: the same rows as one text, where that is exact: their numbers, and their cells
+    #: joined by US (``\x1f``) and the rows by RS (``\x1e``). One string is far cheaper to
+    #: ship to another process than a list per row; ``rows`` may then be left empty.
+    packed: tuple[tuple[int, ...], str] | None = None
+
+    @property
+    def row_count(self) -> int:
+        return len(self.packed[0]) if self.packed is not None else len(self.rows)
+
+    def cells(self) -> list[tuple[int, list[object]]]:
+        """``rows``, unpacked from ``packed`` if need be."""
+        if self.rows or self.packed is None:
+            return self.rows
+        numbers, text = self.packed
+        cells: list[list[object]] = [list(r.split("\x1f")) for r in text.split("\x1e")]
+        return list(zip(numbers, cells, strict=True))
+
+
 class OrderSource(Protocol):
     """A readable order export: yields records, or ``RowError``s for rows it cannot read."""
 
@@ -152,6 +189,14 @@ class OrderSource(Protocol):
 
     def records(self) -> Iterator[LineRecord | RowError]:
         """The rows, once; the file is closed when they are exhausted."""
+        ...
+
+    def runs(self) -> Iterator[RawRun]:
+        """The same rows as ``records``, unread, in runs of one order id; once."""
+        ...
+
+    def parse(self, run: RawRun) -> list[LineRecord | RowError]:
+        """What ``records`` yields for the rows of ``run``."""
         ...
 
     def close(self) -> None:

@@ -2,7 +2,9 @@
 
 Pipeline::
 
-    OrderSource.records()  -> LineRecord | RowError      (adapter: one row at a time)
+    OrderSource.runs()     -> rows of one order id       (adapter: unread, hashed as written)
+      skip rows stored from the very same text           (re-import: ``source_hash``)
+      OrderSource.parse()  -> LineRecord | RowError      (adapter: one row at a time)
       group adjacent rows by (store, order id)           (continuation rows inherit fields)
       build a domain Order                               (validation, with row + column)
       cross-row checks (a tracking number on two orders) (in file and against the DB)
@@ -28,17 +30,24 @@ from parceldesk.domain.orders import (
 from parceldesk.services.bulk_gc import fewer_gc_passes
 from parceldesk.services.import_build import OrderBuilder
 from parceldesk.services.import_grouping import (
-    Digest,
     Group,
     GroupFeed,
     content_hash,
     counted,
     local_groups,
+    read_group,
     record_digest,
     text,
 )
 from parceldesk.services.import_records import OrderSource, RowError
-from parceldesk.services.ports import Clock, ImportRunRecord, OrderKey, OrderWrite, UnitOfWork
+from parceldesk.services.ports import (
+    Clock,
+    ImportRunRecord,
+    OrderKey,
+    OrderWrite,
+    StoredOrder,
+    UnitOfWork,
+)
 
 __all__ = ["ImportOptions", "ImportReport", "import_orders"]
 
@@ -104,7 +113,7 @@ def import_orders(
     options = options or ImportOptions()
     started = clock.now()
     report = ImportReport(file=source.path.name, format=source.format_name, dry_run=options.dry_run)
-    run = _ImportRun(uow, clock, options, report, file_name=report.file)
+    run = _ImportRun(uow, source, clock, options, report)
     with fewer_gc_passes(_GC_THRESHOLD), uow:
         rows = feed(source, options.default_currency)
         for group in counted(rows, report, on_progress):
@@ -141,16 +150,17 @@ class _ImportRun:
     def __init__(
         self,
         uow: UnitOfWork,
+        source: OrderSource,
         clock: Clock,
         options: ImportOptions,
         report: ImportReport,
-        file_name: str,
     ) -> None:
         self.uow = uow
+        self.source = source
         self.clock = clock
         self.options = options
         self.report = report
-        self.builder = OrderBuilder(file_name, options.default_currency)
+        self.builder = OrderBuilder(report.file, options.default_currency)
         #: tracking number -> (store, order id, row) of the order that named it first
         self.claimed = self.builder.claimed
         self.batch: list[tuple[Group, tuple[str, str]]] = []  # with (store, order id)
@@ -160,7 +170,7 @@ class _ImportRun:
 
     def add_group(self, group: Group) -> None:
         """Queue a group; orders are built (or found unchanged) a batch at a time."""
-        key = (text(group.records, "store"), group.key[1])
+        key = group.key if group.run is not None else (text(group.records, "store"), group.key[1])
         if key in self.batch_keys:  # the same order again, further down the file
             self.flush()
         self.batch.append((group, key))
@@ -182,8 +192,10 @@ class _ImportRun:
     def flush(self) -> None:
         """Build, check and write the queued groups, in file order.
 
-        An order that is stored is first hashed from its rows (``record_digest``); if
-        that matches the stored hash it is counted unchanged without being built. Its
+        An order stored from the very same rows (``source_hash``) is counted unchanged
+        without reading them. Otherwise an order that is stored is first hashed from its
+        rows (``record_digest``); if that matches the stored hash it is counted unchanged
+        without being built (and the stored source hash is brought up to date). Its
         tracking numbers are still claimed, so a later order in the file that reuses
         one is refused as before. New orders are built straight away; a digest the feed
         computed ahead is their content hash (``record_digest`` equals ``content_hash``
@@ -197,16 +209,36 @@ class _ImportRun:
         unchanged: list[tuple[str, str]] = []
         writes: list[OrderWrite] = []
         built: dict[int, Group] = {}
+        sources: list[tuple[int, str | None]] = []  # unchanged content, other source rows
         for group, key in pending:
+            found = stored.get((self.store_ids.get(key[0], 0), key[1]))
+            run = group.run
+            if run is not None:
+                if (
+                    found is not None
+                    and run.source_hash is not None
+                    and found[2] == run.source_hash
+                    and run.parcels is not None
+                    and self._unchanged(key, run.parcels)
+                ):
+                    unchanged.append(key)
+                    continue
+                read_group(self.source, group)
             digest = None
-            if not group.errors and (self.store_ids.get(key[0]), key[1]) in stored:
+            if not group.errors and found is not None:
                 digest = (
                     group.digest
                     if group.digested
                     else record_digest(group.records, self.options.default_currency)
                 )
-                if digest is not None and self._unchanged(key, digest, stored):
+                if (
+                    digest is not None
+                    and found[1] == digest.content_hash
+                    and self._unchanged(key, digest.parcels)
+                ):
                     unchanged.append(key)
+                    if group.source_hash is not None and found[2] != group.source_hash:
+                        sources.append((found[0], group.source_hash))
                     continue
             order = None if group.errors else self.builder.build(group)
             if order is None:
@@ -221,6 +253,7 @@ class _ImportRun:
                     order,
                     digest_hash,
                     (order.store, order.order_id) in self.written,
+                    group.source_hash,
                 )
             )
             built[id(order)] = group
@@ -242,6 +275,7 @@ class _ImportRun:
             writes = same + self._drop_db_conflicts(to_check, built)
         if not (self.report.ok or self.options.skip_invalid):
             return  # the import will roll back; keep validating, stop writing
+        self.uow.orders.set_source_hashes(sources)
         result = self.uow.orders.save_batch(writes, now, existing=existing)
         self.written.update(unchanged)
         for w in writes:
@@ -254,7 +288,7 @@ class _ImportRun:
 
     def _stored_hashes(
         self, keys: Sequence[tuple[str, str]]
-    ) -> tuple[dict[OrderKey, tuple[int, str]], set[OrderKey]]:
+    ) -> tuple[dict[OrderKey, StoredOrder], set[OrderKey]]:
         """Stored (pk, hash) of these (store name, order id)s, and the keys asked (the
         writes' own lookup skips them); a store not stored yet has no orders."""
         unknown = {name for name, _ in keys} - self.store_ids.keys()
@@ -264,20 +298,16 @@ class _ImportRun:
         asked = [(ids[name], order_id) for name, order_id in keys if name in ids]
         return (self.uow.orders.hashes(asked) if asked else {}), set(asked)
 
-    def _unchanged(
-        self, key: tuple[str, str], digest: Digest, stored: dict[OrderKey, tuple[int, str]]
-    ) -> bool:
-        """True (and its parcels claimed) when the order is stored with this content and
-        no earlier order in the file claimed one of its parcels (that error needs a build)."""
-        store_id = self.store_ids.get(key[0])
-        if store_id is None or key in self.written:
-            return False
-        if stored.get((store_id, key[1]), (0, ""))[1] != digest.content_hash:
+    def _unchanged(self, key: tuple[str, str], parcels: tuple[tuple[str, int], ...]) -> bool:
+        """True (and its parcels claimed) for a stored order whose content the caller
+        found unchanged, unless it was written earlier in this file or an earlier order in
+        the file claimed one of its parcels (that error needs a build)."""
+        if key in self.written:
             return False
         claimed = self.claimed
-        if any(claimed.get(n, (*key, 0))[:2] != key for n, _ in digest.parcels):
+        if any(claimed.get(n, (*key, 0))[:2] != key for n, _ in parcels):
             return False
-        for number, row in digest.parcels:
+        for number, row in parcels:
             claimed.setdefault(number, (*key, row))
         return True
 

@@ -40,6 +40,7 @@ __all__ = [
     "ShipmentSummary",
     "StoreRepository",
     "StoredException",
+    "StoredOrder",
     "StoredPayload",
     "TrackingRepository",
     "UnitOfWork",
@@ -48,6 +49,8 @@ __all__ = [
 
 #: (store id, platform order id)
 OrderKey = tuple[int, str]
+#: what is stored of an order an import compares with: (pk, content hash, source hash)
+StoredOrder = tuple[int, str, str | None]
 
 
 class Clock(Protocol):
@@ -62,6 +65,8 @@ class OrderWrite:
     #: True when this order already appeared earlier in the same file (non-adjacent rows):
     #: its lines and parcels are merged into what was written, not replacing it.
     merge: bool = False
+    #: hash of the rows it was read from (``Group.source_hash``); ``None``: none to keep
+    source_hash: str | None = None
 
 
 @dataclass(slots=True)
@@ -112,11 +117,12 @@ class StoreRepository(Protocol):
 
 
 class OrderRepository(Protocol):
-    def existing(self, batch: Sequence[OrderWrite]) -> dict[OrderKey, tuple[int, str]]:
-        """(store id, order id) -> (order pk, content hash) for the orders already stored."""
+    def existing(self, batch: Sequence[OrderWrite]) -> dict[OrderKey, StoredOrder]:
+        """(store id, order id) -> (order pk, content hash, source hash) for the orders
+        already stored."""
         ...
 
-    def hashes(self, keys: Sequence[OrderKey]) -> dict[OrderKey, tuple[int, str]]:
+    def hashes(self, keys: Sequence[OrderKey]) -> dict[OrderKey, StoredOrder]:
         """``existing`` by key: what an import compares before building any order."""
         ...
 
@@ -124,8 +130,13 @@ class OrderRepository(Protocol):
         self,
         batch: Sequence[OrderWrite],
         now: datetime,
-        existing: dict[OrderKey, tuple[int, str]] | None = None,
+        existing: dict[OrderKey, StoredOrder] | None = None,
     ) -> SaveResult: ...
+    def set_source_hashes(self, pairs: Sequence[tuple[int, str | None]]) -> None:
+        """Record (order pk, source hash) for orders found unchanged by content, so that
+        the next import of the same rows skips them unread."""
+        ...
+
     def find_ids(
         self, order_ids: Iterable[str], store_id: int | None
     ) -> dict[str, list[tuple[int, int]]]: ...

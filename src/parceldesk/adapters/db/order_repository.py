@@ -16,9 +16,15 @@ from sqlalchemy import String, Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from parceldesk.adapters.db import tables as t
-from parceldesk.adapters.db.bulk import bulk_insert_rows, select_in
+from parceldesk.adapters.db.bulk import bulk_insert_rows, bulk_update_rows, select_in
 from parceldesk.domain.orders import Order, ShipmentPlan
-from parceldesk.services.ports import ImportRunRecord, OrderWrite, SaveResult
+from parceldesk.services.ports import (
+    ImportRunRecord,
+    OrderKey,
+    OrderWrite,
+    SaveResult,
+    StoredOrder,
+)
 
 __all__ = ["SqlImportRunRepository", "SqlOrderRepository", "SqlStoreRepository"]
 
@@ -31,7 +37,7 @@ _CHUNK = 500
 #: >= 3.32 allows 32,766; PostgreSQL 65,535)
 _IN_CHUNK = 5000
 _HASHES_SQL = (
-    "SELECT platform_order_id, id, content_hash FROM orders"
+    "SELECT platform_order_id, id, content_hash, source_hash FROM orders"
     " WHERE store_id = {mark} AND platform_order_id IN ({marks})"
 )
 _PARCELS_SQL = (
@@ -44,7 +50,8 @@ _UPDATE_ORDER = (
     .values({c: bindparam(c) for c in (
         "store_id", "platform", "platform_order_id", "order_date", "currency", "buyer_name",
         "buyer_email", "buyer_phone", "ship_to_line1", "ship_to_line2", "ship_to_city",
-        "ship_to_state", "ship_to_postal_code", "ship_to_country", "content_hash", "updated_at",
+        "ship_to_state", "ship_to_postal_code", "ship_to_country", "content_hash", "source_hash",
+        "updated_at",
     )})
 )  # fmt: skip
 
@@ -110,7 +117,8 @@ class SqlImportRunRepository:
 _ORDER_COLUMNS = (
     "store_id", "platform", "platform_order_id", "order_date", "currency", "buyer_name",
     "buyer_email", "buyer_phone", "ship_to_line1", "ship_to_line2", "ship_to_city",
-    "ship_to_state", "ship_to_postal_code", "ship_to_country", "content_hash", "updated_at",
+    "ship_to_state", "ship_to_postal_code", "ship_to_country", "content_hash", "source_hash",
+    "updated_at",
 )  # fmt: skip
 _LINE_COLUMNS = (
     "order_id", "line_no", "sku", "name", "quantity", "unit_price", "unit_cost", "currency",
@@ -131,7 +139,7 @@ def _order_row(w: OrderWrite, now: datetime) -> tuple[Any, ...]:
     return (
         w.store_id, o.platform, o.order_id, o.order_date, o.currency, b.name, b.email,
         b.phone, a.line1, a.line2, a.city, a.state, a.postal_code, a.country,
-        w.content_hash, now,
+        w.content_hash, w.source_hash, now,
     )  # fmt: skip
 
 
@@ -195,25 +203,30 @@ class SqlOrderRepository:
                 found[oid].append((pk, sid))
         return dict(found)
 
-    def existing(self, batch: Sequence[OrderWrite]) -> dict[tuple[int, str], tuple[int, str]]:
+    def existing(self, batch: Sequence[OrderWrite]) -> dict[OrderKey, StoredOrder]:
         return self.hashes([(w.store_id, w.order.order_id) for w in batch])
 
-    def hashes(self, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, str]]:
+    def hashes(self, keys: Sequence[OrderKey]) -> dict[OrderKey, StoredOrder]:
         by_store: dict[int, list[str]] = defaultdict(list)
         for store_id, order_id in keys:
             by_store[store_id].append(order_id)
-        found: dict[tuple[int, str], tuple[int, str]] = {}
+        found: dict[OrderKey, StoredOrder] = {}
         for store_id, ids in by_store.items():
             for part in chunks(ids, _IN_CHUNK):
-                for oid, pk, digest in select_in(self.session, _HASHES_SQL, (store_id,), part):
-                    found[(store_id, oid)] = (pk, digest)
+                rows = select_in(self.session, _HASHES_SQL, (store_id,), part)
+                for oid, pk, digest, source in rows:
+                    found[(store_id, oid)] = (pk, digest, source)
         return found
+
+    def set_source_hashes(self, pairs: Sequence[tuple[int, str | None]]) -> None:
+        rows = [(source, pk) for pk, source in pairs]
+        bulk_update_rows(self.session, _ORDERS, ("source_hash",), "id", rows)
 
     def save_batch(
         self,
         batch: Sequence[OrderWrite],
         now: datetime,
-        existing: dict[tuple[int, str], tuple[int, str]] | None = None,
+        existing: dict[OrderKey, StoredOrder] | None = None,
     ) -> SaveResult:
         result = SaveResult()
         if existing is None:
@@ -221,6 +234,7 @@ class SqlOrderRepository:
         new: list[OrderWrite] = []
         changed: list[tuple[int, OrderWrite]] = []
         merged: list[tuple[int, OrderWrite]] = []
+        sources: list[tuple[int, str | None]] = []
         for w in batch:
             found = existing.get((w.store_id, w.order.order_id))
             if found is None:
@@ -229,8 +243,11 @@ class SqlOrderRepository:
                 merged.append((found[0], w))
             elif found[1] == w.content_hash:
                 result.unchanged += 1
+                if w.source_hash is not None and found[2] != w.source_hash:
+                    sources.append((found[0], w.source_hash))  # same content, other rows
             else:
                 changed.append((found[0], w))
+        self.set_source_hashes(sources)
         pks: list[tuple[int, OrderWrite]] = list(changed)
         if new:
             # Plain executemany (no RETURNING: it would force multi-VALUES statements)

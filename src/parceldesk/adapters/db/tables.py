@@ -104,6 +104,9 @@ class Order(Base):
     ship_to_country: Mapped[str] = mapped_column(String(2), default="")
     #: hash of everything imported for this order: an unchanged re-import is skipped
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: hash of the file rows the order was last written from, with the reading rules and
+    #: options (``adapters/importers/source.py``): a re-import skips those rows unread
+    source_hash: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -5,17 +5,20 @@ about a fifth of it, then come grouping, hashing, building and validating orders
 the database's own work (ADR 0010). On a machine with two cores the reading can run
 beside the rest:
 
-* a forked child reads the file, groups its rows (``services.import_grouping.groups``)
-  and ships them in batches of plain tuples, pickled, through a ring of shared memory
-  (``_Ring``; a pipe says where each batch lies);
+* a forked child splits the file into runs of one order id (``OrderSource.runs``),
+  reads and groups them (``services.import_grouping.groups``) and ships them in batches
+  of plain tuples, pickled, through a ring of shared memory (``_Ring``; a pipe says
+  where each batch lies);
 * this process rebuilds the ``LineRecord``s and carries on as with ``local_groups``:
   the groups, their records and errors arrive in file order, the same values.
 
-The child also computes each order's content hash ahead (``record_digest``) while it is
-ahead of this process: that is, while this process found the previous batch ready
-when it asked. When this process had to wait, the child is the slower one and leaves
-the hashing to it. A first import (this process writing every order) gets all its
-hashes from the child; a re-import (this process mostly comparing hashes) shares them.
+The child reads the runs, and computes each order's content hash (``record_digest``),
+only while it is ahead of this process: that is, while this process found the previous
+batch ready when it asked. When this process had to wait, the child is the slower one:
+it ships the runs unread (with their ``source_hash``) and leaves reading them to this
+process, which skips those it stored from the same rows. A first import (this process
+building and writing every order) gets its orders read and hashed by the child; a
+re-import of the same file (this process mostly comparing hashes) reads almost nothing.
 
 The child is forked, so it inherits the opened file (its offset: only the child reads
 from here on) and the reader; it touches no database connection and ends with
@@ -44,8 +47,9 @@ from parceldesk.services.import_grouping import (
     groups,
     local_groups,
     record_digest,
+    salted,
 )
-from parceldesk.services.import_records import LineRecord, OrderSource
+from parceldesk.services.import_records import LineRecord, OrderSource, RawRun
 
 __all__ = ["FORK_FROM_BYTES", "feed_for", "forked_groups"]
 
@@ -196,34 +200,52 @@ def _receive(receive: Connection, ring: _Ring, waits: Any, child: Any) -> Iterat
         if isinstance(batch, _Failed):
             batch.error.add_note(f"raised in the import's reader process:\n{batch.child_traceback}")
             raise batch.error
-        for key, records, errors, digest in batch:
+        for read, key, *rest in batch:
+            if not read:
+                source_hash, rows, parcels, packed = rest
+                run = RawRun(key, source_hash, rows, parcels, packed=packed)
+                yield Group(key, source_hash=source_hash, run=run)
+                continue
+            records, errors, digest, source_hash = rest
             yield Group(
                 key,
                 [LineRecord(*values) for values in records],
                 errors,
                 Digest(*digest) if digest else None,
                 digest is not None,
+                source_hash,
             )
 
 
 def _produce(source: OrderSource, default_currency: str | None, send: _Sender, waits: Any) -> None:
-    """The child: read, group, hash while ahead, ship; then the end marker."""
+    """The child: split, read and hash while ahead, ship; then the end marker."""
     batch: list[tuple[Any, ...]] = []
     try:
-        seen, ahead = waits.value, True
-        for group in groups(source.records()):
-            # ``None``: not computed; ``()``: computed, and the rows need a build to hash;
-            # else the ``Digest``'s fields (a tuple: a dataclass unpickles in Python)
-            digest: tuple[object, ...] | None = None
-            if ahead and not group.errors:
-                found = record_digest(group.records, default_currency)
-                digest = () if found is None else (found.content_hash, found.parcels)
-            batch.append((group.key, [_as_tuple(r) for r in group.records], group.errors, digest))
+        seen = waits.value
+        ahead = _ahead(seen, seen)
+        for run in source.runs():
+            salted(run, default_currency)
+            if not (ahead or run.mixed):  # a run naming two stores may be several orders
+                packed = run.packed  # one string, not a list per row, when exact
+                rows = [] if packed is not None else run.rows
+                batch.append((False, run.key, run.source_hash, rows, run.parcels, packed))
+            else:
+                found = list(groups(iter(source.parse(run))))
+                source_hash = run.source_hash if len(found) == 1 else None
+                for group in found:
+                    # ``None``: not computed; ``()``: computed, and the rows need a build
+                    # to hash; else the ``Digest``'s fields (a dataclass unpickles in Python)
+                    digest: tuple[object, ...] | None = None
+                    if ahead and not group.errors:
+                        got = record_digest(group.records, default_currency)
+                        digest = () if got is None else (got.content_hash, got.parcels)
+                    records = [_as_tuple(r) for r in group.records]
+                    batch.append((True, group.key, records, group.errors, digest, source_hash))
             if len(batch) >= _BATCH:
                 send.batch(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
                 batch = []
                 now = waits.value
-                seen, ahead = now, now == seen
+                seen, ahead = now, _ahead(seen, now)
         if batch:
             send.batch(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
         send.end()
@@ -233,6 +255,12 @@ def _produce(source: OrderSource, default_currency: str | None, send: _Sender, w
         send.batch(_failure(exc))
     finally:
         send.close()
+
+
+def _ahead(seen: int, now: int) -> bool:
+    """True when this process asked for no batch that was not there yet (its count of
+    such waits is unchanged since the child last looked): the child can afford to read."""
+    return now == seen
 
 
 def _failure(exc: BaseException) -> bytes:

@@ -2,19 +2,31 @@
 
 The header is the first of the first rows that some format recognises; rows above it
 (Temu's "!!! Important pre-shipment reminders", a report title) are skipped.
+
+``runs`` hands the rows out unread, a run of one order id at a time, with a hash of their
+cells as written (``source_hash``, ADR 0011): the import skips a run whose order it
+stored from the very same text. The hash also covers the format, the header row, the
+options (store, zone, currency) and the code that reads and builds orders
+(``reading_rules``), so rows read differently by another release are read again.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
 
-from parceldesk.adapters.importers.formats.base import FormatContext, HeaderMappedFormat
+import xxhash
+
+from parceldesk.adapters.importers.formats.base import FormatContext, HeaderMappedFormat, RowReader
 from parceldesk.adapters.importers.formats.registry import FORMATS, select
-from parceldesk.adapters.importers.tables import FileRejected, Table, open_table
+from parceldesk.adapters.importers.tables import Cell, FileRejected, Table, open_table
 from parceldesk.adapters.importers.values import clean
-from parceldesk.services.import_records import LineRecord, RowError, RowFailed
+from parceldesk.domain.errors import InvalidValue
+from parceldesk.domain.orders import normalise_tracking_number
+from parceldesk.services.import_records import LineRecord, RawRun, RowError, RowFailed
 
 __all__ = ["ExportFile", "FileRejected", "open_export"]
 
@@ -30,21 +42,152 @@ class ExportFile:
     fmt: HeaderMappedFormat
     ctx: FormatContext
 
+    @cached_property
+    def _headers(self) -> list[str]:
+        return [clean(h) for h in self.table.preview[self.header_index]]
+
+    @cached_property
+    def _reader(self) -> RowReader:
+        return self.fmt.reader(self._headers, self.ctx)
+
     def records(self) -> Iterator[LineRecord | RowError]:
-        headers = [clean(h) for h in self.table.preview[self.header_index]]
-        reader = self.fmt.reader(headers, self.ctx)
+        reader = self._reader
         for row, cells in self.table.rows(self.header_index + 1):
-            try:
-                record = reader.read(row, cells)
-            except RowFailed as exc:
-                order_id = reader.text(cells, "order_id").lstrip("'")
-                yield RowError(self.ctx.file, row, exc.column, exc.reason, exc.value, order_id)
+            item = self._read(reader, row, cells)
+            if item is not None:
+                yield item
+
+    def _read(self, reader: RowReader, row: int, cells: list[Cell]) -> LineRecord | RowError | None:
+        try:
+            return reader.read(row, cells)
+        except RowFailed as exc:
+            order_id = reader.text(cells, "order_id").lstrip("'")
+            return RowError(self.ctx.file, row, exc.column, exc.reason, exc.value, order_id)
+
+    def parse(self, run: RawRun) -> list[LineRecord | RowError]:
+        reader = self._reader
+        items = (self._read(reader, row, cells) for row, cells in run.cells())
+        return [item for item in items if item is not None]
+
+    def runs(self) -> Iterator[RawRun]:
+        """Rows of one order id at a time, as ``records`` would read them, unread."""
+        reader, fmt, fixed_store = self._reader, self.fmt, self.ctx.store
+        skip = fmt.skip_row
+        has_store = "store" in reader.index
+        seed = self._seed()
+        rows: list[tuple[int, list[object]]] = []
+        order_id, store, mixed = "", "", False
+        for row, cells in self.table.rows(self.header_index + 1):
+            if skip is not None and skip(reader, cells):
                 continue
-            if record is not None:
-                yield record
+            oid = reader.text(cells, "order_id").lstrip("'")
+            its_store = fixed_store or (reader.text(cells, "store") if has_store else "")
+            if rows and oid == order_id:
+                if its_store and its_store != store:
+                    mixed = mixed or bool(store)
+                    store = store or its_store
+            else:
+                if rows:
+                    yield _run(reader, seed, (store, order_id), rows, mixed)
+                rows, order_id, store, mixed = [], oid, its_store, False
+            rows.append((row, cells))
+        if rows:
+            yield _run(reader, seed, (store, order_id), rows, mixed)
+
+    def _seed(self) -> int:
+        """What the source hash of every run of this file starts from."""
+        ctx = self.ctx
+        head = "\x1f".join(
+            [
+                reading_rules(),
+                self.fmt.name,
+                ctx.store or "",
+                str(ctx.tz),
+                ctx.default_currency or "",
+            ]
+        )
+        return xxhash.xxh3_64_intdigest(f"{head}\x1e{_row_text(self._headers)}".encode())
 
     def close(self) -> None:
         self.table.close()
+
+
+def _run(
+    reader: RowReader,
+    seed: int,
+    key: tuple[str, str],
+    rows: list[tuple[int, list[object]]],
+    mixed: bool,
+) -> RawRun:
+    body = "\x1e".join([_row_text(cells) for _, cells in rows])
+    source_hash = None if mixed else xxhash.xxh3_128_hexdigest(body.encode(), seed)
+    # exact when no cell holds a separator and every cell is text (``_row_text``)
+    exact = (
+        body.count("\x1f") == sum(len(c) - 1 for _, c in rows)
+        and body.count("\x1e") == len(rows) - 1
+    )
+    packed = (tuple(row for row, _ in rows), body) if exact and "\x1d" not in body else None
+    return RawRun(key, source_hash, rows, _parcels(reader, rows), mixed, packed)
+
+
+def _row_text(cells: list[object] | list[str]) -> str:
+    try:
+        return "\x1f".join(cells)  # type: ignore[arg-type]  # TypeError: not all str
+    except TypeError:  # XLSX cells: numbers, dates, empty; typed, so 1 and "1" differ
+        return "\x1f".join(c if isinstance(c, str) else f"\x1d{c!r}" for c in cells)
+
+
+def _parcels(
+    reader: RowReader, rows: list[tuple[int, list[object]]]
+) -> tuple[tuple[str, int], ...] | None:
+    """(normalised tracking number, row) where each first appears, as ``Digest.parcels``."""
+    if "tracking_number" not in reader.index:
+        return ()
+    seen: dict[str, int] = {}
+    for row, cells in rows:
+        text = reader.text(cells, "tracking_number")
+        if text:
+            try:
+                seen.setdefault(normalise_tracking_number(text), row)
+            except InvalidValue:
+                return None
+    return tuple(seen.items())
+
+
+#: modules whose code decides what an order read from given cells is
+_READING_MODULES = (
+    "parceldesk.adapters.importers.source",
+    "parceldesk.adapters.importers.tables",
+    "parceldesk.adapters.importers.values",
+    "parceldesk.adapters.importers.formats.amazon",
+    "parceldesk.adapters.importers.formats.base",
+    "parceldesk.adapters.importers.formats.parceldesk",
+    "parceldesk.adapters.importers.formats.reader",
+    "parceldesk.adapters.importers.formats.registry",
+    "parceldesk.adapters.importers.formats.shopee",
+    "parceldesk.adapters.importers.formats.shopify",
+    "parceldesk.adapters.importers.formats.tiktok",
+    "parceldesk.services.import_build",
+    "parceldesk.services.import_grouping",
+    "parceldesk.services.import_records",
+    "parceldesk.domain.money",
+    "parceldesk.domain.orders",
+)
+
+
+@cache
+def reading_rules() -> str:
+    """A digest of the code that reads rows and builds orders: a release that reads the
+    same cells differently changes it, so orders stored by an older one are read again
+    rather than skipped. Computed from the modules' source, not a hand-kept number."""
+    digest = xxhash.xxh3_128()
+    for name in _READING_MODULES:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if origin is None:
+            raise RuntimeError(f"cannot find the source of {name} to fingerprint the import")
+        digest.update(Path(origin).read_bytes())
+    return digest.hexdigest()
 
 
 def open_export(
