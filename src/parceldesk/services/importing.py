@@ -289,8 +289,9 @@ class _ImportRun:
     def _stored_hashes(
         self, keys: Sequence[tuple[str, str]]
     ) -> tuple[dict[OrderKey, StoredOrder], set[OrderKey]]:
-        """Stored (pk, hash) of these (store name, order id)s, and the keys asked (the
-        writes' own lookup skips them); a store not stored yet has no orders."""
+        """Stored (pk, content hash, source hash) of these (store name, order id)s, and
+        the keys asked (the writes' own lookup skips them); a store not stored yet has no
+        orders."""
         unknown = {name for name, _ in keys} - self.store_ids.keys()
         if unknown:
             self.store_ids.update(self.uow.stores.ids_by_name(sorted(unknown)))
