@@ -222,3 +222,34 @@ def test_imports_end_as_they_would_reading_every_row(
                 )
         results.append((reports, _orders_as_read(engine)))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    "layout", ["shopify-csv", "shopee-th-xlsx", "tiktok-bom-tabs", "amazon-all-orders-tsv"]
+)
+def test_platform_exports_reimported_read_nothing(
+    tmp_path: Path, engine: Engine, uow_factory, clock: FixedClock, reads: list[str], layout: str
+) -> None:
+    """Continuation rows (Shopify), XLSX cells (Shopee), a BOM with TAB padding and a
+    description row (TikTok), tab-separated rows (Amazon): stored once, skipped after."""
+    from tests.fixtures import exports as ex
+
+    if layout == "shopify-csv":
+        path = ex.write_csv(tmp_path / "orders_export_1.csv", ex.SHOPIFY_HEADER, ex.shopify_rows())
+    elif layout == "shopee-th-xlsx":
+        path = ex.shopee_xlsx(tmp_path / "Order.all.th.xlsx", "th")
+    elif layout == "tiktok-bom-tabs":
+        path = ex.write_csv(
+            tmp_path / "tiktok.csv", ex.TIKTOK_US_HEADER, ex.tiktok_rows(), bom=True
+        )
+    else:
+        path = ex.write_tsv(
+            tmp_path / "all-orders.txt", ex.AMAZON_ALL_ORDERS_HEADER, ex.amazon_all_orders_rows()
+        )
+    first = run_orders(uow_factory, clock, path, store="acme", skip_invalid=True)
+    assert first.committed and first.orders_new > 0 and reads
+    before = snapshot(engine)
+    reads.clear()
+    again = run_orders(uow_factory, clock, path, store="acme", skip_invalid=True)
+    assert again.committed and again.orders_unchanged == first.orders_new
+    assert reads == [] and snapshot(engine) == before
