@@ -30,6 +30,7 @@ __all__ = [
     "groups",
     "local_groups",
     "read_group",
+    "read_run",
     "record_digest",
     "salted",
     "text",
@@ -72,7 +73,7 @@ def local_groups(source: OrderSource, default_currency: str | None) -> Iterator[
     digests ahead. A run that names two stores is read now: it may be several orders."""
     for run in map(salted, source.runs(), repeat(default_currency)):
         if run.mixed:
-            yield from groups(iter(source.parse(run)))
+            yield from read_run(source, run)
         else:
             yield Group(run.key, source_hash=run.source_hash, run=run)
 
@@ -86,6 +87,11 @@ def salted(run: RawRun, default_currency: str | None) -> RawRun:
     return run
 
 
+def read_run(source: OrderSource, run: RawRun) -> list[Group]:
+    """The groups the rows of ``run`` make once read: one, unless they name two stores."""
+    return list(groups(iter(source.parse(run))))
+
+
 def read_group(source: OrderSource, group: Group) -> None:
     """Read a group's rows into its records, errors and key, as ``groups`` makes them
     (rows of one order id naming at most one store are one group, whatever reading finds;
@@ -93,7 +99,7 @@ def read_group(source: OrderSource, group: Group) -> None:
     run = group.run
     if run is None:
         return
-    found = list(groups(iter(source.parse(run))))
+    found = read_run(source, run)
     if len(found) != 1:
         raise RuntimeError(f"the rows of order {run.key[1]!r} are not one order")
     group.key, group.records, group.errors = found[0].key, found[0].records, found[0].errors

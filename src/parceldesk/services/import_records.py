@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -177,7 +177,7 @@ class RawRun:
         if self.rows or self.packed is None:
             return self.rows
         numbers, text = self.packed
-        cells: list[list[object]] = [list(r.split("\x1f")) for r in text.split("\x1e")]
+        cells = cast(list[list[object]], [r.split("\x1f") for r in text.split("\x1e")])
         return list(zip(numbers, cells, strict=True))
 
 

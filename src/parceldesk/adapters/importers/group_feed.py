@@ -6,7 +6,7 @@ the database's own work (ADR 0010). On a machine with two cores the reading can 
 beside the rest:
 
 * a forked child splits the file into runs of one order id (``OrderSource.runs``),
-  reads and groups them (``services.import_grouping.groups``) and ships them in batches
+  reads and groups them (``services.import_grouping.read_run``) and ships them in batches
   of plain tuples, pickled, through a ring of shared memory (``_Ring``; a pipe says
   where each batch lies);
 * this process rebuilds the ``LineRecord``s and carries on as with ``local_groups``:
@@ -44,8 +44,8 @@ from parceldesk.services.import_grouping import (
     Digest,
     Group,
     GroupFeed,
-    groups,
     local_groups,
+    read_run,
     record_digest,
     salted,
 )
@@ -230,7 +230,7 @@ def _produce(source: OrderSource, default_currency: str | None, send: _Sender, w
                 rows = [] if packed is not None else run.rows
                 batch.append((False, run.key, run.source_hash, rows, run.parcels, packed))
             else:
-                found = list(groups(iter(source.parse(run))))
+                found = read_run(source, run)
                 source_hash = run.source_hash if len(found) == 1 else None
                 for group in found:
                     # ``None``: not computed; ``()``: computed, and the rows need a build

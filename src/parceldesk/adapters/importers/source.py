@@ -62,7 +62,7 @@ class ExportFile:
         try:
             return reader.read(row, cells)
         except RowFailed as exc:
-            order_id = reader.text(cells, "order_id").lstrip("'")
+            order_id = _order_id(reader, cells)
             return RowError(self.ctx.file, row, exc.column, exc.reason, exc.value, order_id)
 
     def parse(self, run: RawRun) -> list[LineRecord | RowError]:
@@ -81,7 +81,7 @@ class ExportFile:
         for row, cells in self.table.rows(self.header_index + 1):
             if skip is not None and skip(reader, cells):
                 continue
-            oid = reader.text(cells, "order_id").lstrip("'")
+            oid = _order_id(reader, cells)
             its_store = fixed_store or (reader.text(cells, "store") if has_store else "")
             if rows and oid == order_id:
                 if its_store and its_store != store:
@@ -111,6 +111,12 @@ class ExportFile:
 
     def close(self) -> None:
         self.table.close()
+
+
+def _order_id(reader: RowReader, cells: list[Cell]) -> str:
+    """The row's order id as a ``RowError`` gives it (and a record, where it reads): a run
+    splits where this changes, so it must be the id reading would find."""
+    return reader.text(cells, "order_id").lstrip("'")
 
 
 def _run(
