@@ -202,3 +202,26 @@ def test_platform_exports_read_forked_as_read_here(tmp_path: Path, layout: str) 
     assert [_shape(g) for g in _read(forked_groups, path)] == here
     eager = groups(_open(path).records())
     assert [g[:3] for g in here] == [_shape(g)[:3] for g in eager]
+
+
+def test_equal_cells_arrive_as_one_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text repeated across the rows of a batch (an order's fields on each of its rows,
+    the store on every row) arrives as one object, so this process builds and frees it
+    once; the values themselves are those read here."""
+    rows = [
+        row(order_id=f"{n // 2:04d}", sku=f"SKU-{n}", tracking_number=f"YT25308212{n // 2:08d}")
+        for n in range(40)
+    ]
+    path = write_csv(tmp_path / "o.csv", rows)
+    monkeypatch.setattr(group_feed, "_ahead", lambda seen, now: True)  # the child reads
+    forked = _read(forked_groups, path)
+    assert [_shape(g) for g in forked] == [_shape(g) for g in _read(local_groups, path)]
+    records = [r for g in forked for r in g.records]
+    assert len(records) == 40
+    assert len({id(r.store) for r in records}) == 1
+    assert len({id(r.currency) for r in records}) == 1
+    for first, second in zip(records[::2], records[1::2], strict=True):  # one order, two rows
+        assert second.order_id is first.order_id
+        assert second.buyer_email is first.buyer_email
+        assert second.tracking_number is first.tracking_number
+        assert second.sku is not first.sku and second.sku != first.sku
