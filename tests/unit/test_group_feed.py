@@ -225,3 +225,58 @@ def test_equal_cells_arrive_as_one_object(tmp_path: Path, monkeypatch: pytest.Mo
         assert second.buyer_email is first.buyer_email
         assert second.tracking_number is first.tracking_number
         assert second.sku is not first.sku and second.sku != first.sku
+
+
+@dataclass
+class _Counter:
+    value: int = 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 100), st.integers(0, 3)), min_size=1, max_size=40),
+)
+def test_the_ring_never_overwrites_unread_bytes_and_never_waits_on_nothing(
+    steps: list[tuple[int, int]],
+) -> None:
+    """Against a model of which ring positions hold unread batches: the child never stores
+    a batch over one, never waits once every batch is read (it may wait a little early),
+    and every batch is read back intact. Batches of at most the ring's size, read by
+    this process ``lag`` batches late."""
+    size = 100
+    ring = group_feed._Ring(size, _Counter())
+    unread: list[tuple[int, int, int, bytes]] = []  # (at, n, end, blob), oldest first
+
+    def take_oldest() -> None:
+        at, n, end, blob = unread.pop(0)
+        assert ring.take(at, n, end) == blob
+
+    try:
+        for number, (n, lag) in enumerate(steps):
+            while len(unread) > lag:
+                take_oldest()
+            blob = bytes([number % 256]) * n
+            start, end = ring._place(n)
+            at = start % size
+            while ring._blocked(end):
+                assert unread, "waits with every batch read: it would wait forever"
+                take_oldest()
+            assert not any(at < u_at + u_n and u_at < at + n for u_at, u_n, _, _ in unread)
+            assert ring.put(blob) == (at, n, end)
+            unread.append((at, n, end, blob))
+        while unread:
+            take_oldest()
+    finally:
+        ring.close()
+
+
+def test_a_batch_larger_than_the_bytes_before_it_wraps_once_they_are_read() -> None:
+    """The case that hung: 30 bytes read, then 80 that do not fit after them."""
+    ring = group_feed._Ring(100, _Counter())
+    first = ring.put(b"a" * 30)
+    assert first == (0, 30, 30)
+    assert ring.take(*first) == b"a" * 30
+    second = ring.put(b"b" * 80)  # used to wait forever for the 70 skipped bytes
+    assert second == (0, 80, 180)
+    assert ring.take(*second) == b"b" * 80
+    ring.close()

@@ -123,7 +123,9 @@ class _Ring:
     not fit before the end) and sends that offset through the pipe; this process copies
     the bytes out and then advances ``consumed``. The child waits while a batch would
     overwrite bytes not consumed yet. Offsets count bytes since the start (they only
-    grow), so "free" is ``size - (end - consumed)``."""
+    grow): a batch stored at ``[start, end)`` overwrites what was stored at
+    ``[start - size, end - size)``, and of that only what lies below ``written`` ever
+    held a batch (the tail a wrap skips holds none)."""
 
     def __init__(self, size: int, consumed: Any) -> None:
         self.size = size
@@ -136,15 +138,29 @@ class _Ring:
         n = len(blob)
         if n > self.size:
             return None
-        at = self.written % self.size
-        start = self.written if at + n <= self.size else self.written + self.size - at
-        end = start + n
-        while end - self.consumed.value > self.size:
+        start, end = self._place(n)
+        while self._blocked(end):
             time.sleep(0.001)  # this process is behind by a whole ring: let it catch up
         at = start % self.size
         self.memory[at : at + n] = blob
         self.written = end
         return at, n, end
+
+    def _place(self, n: int) -> tuple[int, int]:
+        """Where the next batch of ``n`` bytes goes: after the last, or at the ring's
+        start when it does not fit before the end."""
+        at = self.written % self.size
+        start = self.written if at + n <= self.size else self.written + self.size - at
+        return start, start + n
+
+    def _blocked(self, end: int) -> bool:
+        """True while a batch placed to end at ``end`` would overwrite unread bytes.
+
+        A batch that wraps past bytes never written waits only for all written ones:
+        counting the skipped tail as unread made it wait forever for bytes never sent.
+        It may still wait early (an older skipped tail within the range counts as
+        written), never once every batch sent has been read."""
+        return min(end - self.size, self.written) > self.consumed.value
 
     def take(self, at: int, n: int, end: int) -> bytes:
         """This process: the bytes of one batch, their room free for the child again."""
