@@ -160,7 +160,8 @@ class _Ring:
         counting the skipped tail as unread made it wait forever for bytes never sent.
         It may still wait early (an older skipped tail within the range counts as
         written), never once every batch sent has been read."""
-        return min(end - self.size, self.written) > self.consumed.value
+        consumed: int = self.consumed.value
+        return min(end - self.size, self.written) > consumed
 
     def take(self, at: int, n: int, end: int) -> bytes:
         """This process: the bytes of one batch, their room free for the child again."""
