@@ -18,6 +18,8 @@ from typing import Protocol, cast
 
 __all__ = [
     "CANONICAL_COLUMNS",
+    "PACKED_CELL",
+    "PACKED_ROW",
     "SHIPMENT_COLUMNS",
     "LineRecord",
     "OrderSource",
@@ -145,6 +147,12 @@ class LineRecord:
         return self.columns.get(canonical_field, canonical_field)
 
 
+#: ``RawRun.packed`` joins a row's cells with US and the rows with RS; the reader that
+#: packs (``adapters/importers/source.py``) and ``RawRun.cells`` must agree on them
+PACKED_CELL = "\x1f"
+PACKED_ROW = "\x1e"
+
+
 @dataclass(slots=True)
 class RawRun:
     """Adjacent rows of a file that name one order id, not read yet.
@@ -164,7 +172,7 @@ class RawRun:
     #: True when the rows give two different stores: they may be several orders
     mixed: bool = False
     #: the same rows as one text, where that is exact: their numbers, and their cells
-    #: joined by US (``\x1f``) and the rows by RS (``\x1e``). One string is far cheaper to
+    #: joined by ``PACKED_CELL`` and the rows by ``PACKED_ROW``. One string is far cheaper to
     #: ship to another process than a list per row; ``rows`` may then be left empty.
     packed: tuple[tuple[int, ...], str] | None = None
 
@@ -177,7 +185,7 @@ class RawRun:
         if self.rows or self.packed is None:
             return self.rows
         numbers, text = self.packed
-        cells = cast(list[list[object]], [r.split("\x1f") for r in text.split("\x1e")])
+        cells = cast(list[list[object]], [r.split(PACKED_CELL) for r in text.split(PACKED_ROW)])
         return list(zip(numbers, cells, strict=True))
 
 

@@ -27,7 +27,14 @@ from parceldesk.adapters.importers.tables import Cell, FileRejected, Table, open
 from parceldesk.adapters.importers.values import clean
 from parceldesk.domain.errors import InvalidValue
 from parceldesk.domain.orders import normalise_tracking_number
-from parceldesk.services.import_records import LineRecord, RawRun, RowError, RowFailed
+from parceldesk.services.import_records import (
+    PACKED_CELL,
+    PACKED_ROW,
+    LineRecord,
+    RawRun,
+    RowError,
+    RowFailed,
+)
 
 __all__ = ["ExportFile", "FileRejected", "open_export"]
 
@@ -126,12 +133,12 @@ def _run(
     rows: list[tuple[int, list[object]]],
     mixed: bool,
 ) -> RawRun:
-    body = "\x1e".join([_row_text(cells) for _, cells in rows])
+    body = PACKED_ROW.join([_row_text(cells) for _, cells in rows])
     source_hash = None if mixed else xxhash.xxh3_128_hexdigest(body.encode(), seed)
     # exact when no cell holds a separator and every cell is text (``_row_text``)
     exact = (
-        body.count("\x1f") == sum(len(c) - 1 for _, c in rows)
-        and body.count("\x1e") == len(rows) - 1
+        body.count(PACKED_CELL) == sum(len(c) - 1 for _, c in rows)
+        and body.count(PACKED_ROW) == len(rows) - 1
     )
     packed = (tuple(row for row, _ in rows), body) if exact and "\x1d" not in body else None
     return RawRun(key, source_hash, rows, _parcels(reader, rows), mixed, packed)
@@ -139,9 +146,9 @@ def _run(
 
 def _row_text(cells: list[object] | list[str]) -> str:
     try:
-        return "\x1f".join(cells)  # type: ignore[arg-type]  # TypeError: not all str
+        return PACKED_CELL.join(cells)  # type: ignore[arg-type]  # TypeError: not all str
     except TypeError:  # XLSX cells: numbers, dates, empty; typed, so 1 and "1" differ
-        return "\x1f".join(c if isinstance(c, str) else f"\x1d{c!r}" for c in cells)
+        return PACKED_CELL.join(c if isinstance(c, str) else f"\x1d{c!r}" for c in cells)
 
 
 def _parcels(
